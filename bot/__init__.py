@@ -1,0 +1,1 @@
+"""Chat assistant for people on a benefit: Telegram front end, NLG, actions and store."""

@@ -1,0 +1,94 @@
+"""Command line: python -m bot <command>.
+
+  run        set up the engine (Rasa server + action server) and the front end; without
+             TELEGRAM_TOKEN a chat in the terminal, with one the Telegram bot
+  frontend   only the Telegram front end (the engine runs elsewhere)
+  actions    only the action server with the NLG endpoint
+  train      train a model if the content changed
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+
+from bot.config import Settings
+from bot.logging_setup import setup_logging
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot")
+    parser.add_argument("command", choices=["run", "frontend", "actions", "train"])
+    args = parser.parse_args()
+    setup_logging(args.command)
+    if args.command == "actions":
+        from bot import action_server
+        action_server.run(Settings.from_env())
+    elif args.command == "train":
+        from bot.training import ensure_model
+        print(ensure_model())
+    elif args.command == "frontend":
+        asyncio.run(run_frontend(Settings.from_env()))
+    else:
+        run_all()
+
+
+def run_all() -> None:
+    from bot.launcher import start_engine
+    from bot.store.migrate import upgrade
+    from bot.training import ensure_model
+
+    started = time.monotonic()
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    model = ensure_model()
+    print("Starting Rasa and the action server...", flush=True)
+    engine = start_engine(model, tracker_db_url=os.environ.get("DATABASE_URL"))
+    print(f"Up in {time.monotonic() - started:.0f} s.", flush=True)
+    try:
+        asyncio.run(run_frontend(settings))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nStopping...", flush=True)
+        engine.stop()
+
+
+async def run_frontend(settings: Settings) -> None:
+    from bot.gemeenten import Gemeenten
+    from bot.local_bot_api import LocalBotApi
+    from bot.rasa_client import RasaClient
+    from bot.relay import Relay
+    from bot.responses import ResponseCatalog
+    from bot.store import Store
+    from bot.store.migrate import upgrade
+    from bot.telegram_frontend import TelegramFrontend, serve, stop_on_signals
+    from bot.terminal_chat import chat
+
+    await asyncio.to_thread(upgrade, settings.database_url)
+    local_api = None
+    if not settings.telegram_token:
+        local_api = LocalBotApi()
+        base_url = await local_api.start()
+        settings = Settings(**{**settings.__dict__, "telegram_token": "local",
+                               "telegram_api_base_url": base_url})
+    rasa = RasaClient(settings.rasa_urls, settings.rasa_timeout_seconds)
+    relay = Relay(settings, rasa, ResponseCatalog.load(), Store(settings.database_url))
+    frontend = TelegramFrontend(settings, relay, Gemeenten.load())
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    tasks = [asyncio.create_task(serve(frontend.build(), frontend, settings, stop))]
+    if local_api:
+        tasks.append(asyncio.create_task(chat(local_api, stop)))
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        await rasa.close()
+        if local_api:
+            await local_api.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Custom actions served by rasa-sdk. They send responses by name, never text."""

@@ -1,0 +1,30 @@
+"""What the actions share, made once per action server process."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from bot.config import Settings
+from bot.gemeenten import Gemeenten
+from bot.responses import ResponseCatalog
+from bot.store import Store
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@cache
+def store() -> Store:
+    return Store(settings().database_url)
+
+
+@cache
+def gemeenten() -> Gemeenten:
+    return Gemeenten.load()
+
+
+@cache
+def catalog() -> ResponseCatalog:
+    return ResponseCatalog.load()

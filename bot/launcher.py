@@ -1,0 +1,151 @@
+"""Starts the engine processes the front end talks to: Rasa server and action server.
+
+Used by `make run` and by the tests, so both run the same real processes. Children die
+with the launcher (PR_SET_PDEATHSIG), so Ctrl-C or a killed test never leaves them behind.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import yaml
+from sqlalchemy.engine import make_url
+
+from bot.config import ROOT, VAR
+from bot.training import RASA, rasa_env
+
+RUN = VAR / "run"
+LOGS = VAR / "log"
+
+
+def _die_with_parent() -> None:
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+@dataclass
+class EngineProcess:
+    name: str
+    url: str
+    health_path: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def stop(self, timeout: float = 10) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@dataclass
+class Engine:
+    processes: list[EngineProcess] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.stop()
+
+
+def tracker_store_config(database_url: str | None) -> dict:
+    """Rasa's SQL tracker store: SQLite under var/ unless a PostgreSQL URL is given."""
+    if database_url and database_url.startswith("postgresql"):
+        url = make_url(database_url)
+        return {"type": "SQL", "dialect": "postgresql", "url": url.host or "127.0.0.1",
+                "port": url.port or 5432, "db": url.database, "username": url.username or "",
+                "password": url.password or ""}
+    return {"type": "SQL", "dialect": "sqlite", "db": str(VAR / "rasa_tracker.db")}
+
+
+def write_endpoints(path: Path, action_url: str, tracker_db_url: str | None = None) -> Path:
+    endpoints = {
+        # the domain is sent only to actions that ask for it (send_domain), not on every call
+        "action_endpoint": {"url": f"{action_url}/webhook", "enable_selective_domain": True},
+        "nlg": {"url": f"{action_url}/nlg"},
+        "tracker_store": tracker_store_config(tracker_db_url),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
+    return path
+
+
+def write_credentials(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump({"rest": None}))
+    return path
+
+
+def start_action_server(port: int, env: dict[str, str] | None = None) -> EngineProcess:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log_path = LOGS / f"actions-{port}.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "actions"], cwd=ROOT,
+        env={**os.environ, **(env or {}), "ACTION_SERVER_PORT": str(port)},
+        stdout=log_path.open("ab"), stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+    return EngineProcess("actions", f"http://127.0.0.1:{port}", "/health", process, log_path)
+
+
+def start_rasa(model: Path, port: int, action_url: str, tracker_db_url: str | None = None,
+               env: dict[str, str] | None = None) -> EngineProcess:
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log_path = LOGS / f"rasa-{port}.log"
+    endpoints = write_endpoints(RUN / f"endpoints-{port}.yml", action_url, tracker_db_url)
+    credentials = write_credentials(RUN / "credentials.yml")
+    command = [str(RASA), "run", "--enable-api", "--model", str(model),
+               "--endpoints", str(endpoints), "--credentials", str(credentials),
+               "--interface", "127.0.0.1", "--port", str(port)]
+    if token := os.environ.get("RASA_API_TOKEN"):
+        command += ["--auth-token", token]
+    process = subprocess.Popen(command, cwd=ROOT, env={**rasa_env(), **(env or {})},
+                               stdout=log_path.open("ab"), stderr=subprocess.STDOUT,
+                               preexec_fn=_die_with_parent)
+    return EngineProcess("rasa", f"http://127.0.0.1:{port}", "/", process, log_path)
+
+
+def wait_until_up(engine_process: EngineProcess, timeout: float = 180) -> float:
+    """Seconds until the process answers its health URL; raises if it dies or times out."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if engine_process.process.poll() is not None:
+            tail = engine_process.log_path.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"{engine_process.name} stopped while starting:\n{tail}")
+        try:
+            if httpx.get(engine_process.url + engine_process.health_path, timeout=2).is_success:
+                return time.monotonic() - started
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{engine_process.name} did not come up within {timeout:.0f} s")
+
+
+def warm_up(rasa_url: str) -> None:
+    """The first parse builds TensorFlow's graph; do it before a client waits for it."""
+    params = {"token": os.environ["RASA_API_TOKEN"]} if os.environ.get("RASA_API_TOKEN") else {}
+    httpx.post(f"{rasa_url}/model/parse", json={"text": "hallo"}, params=params, timeout=60)
+
+
+def start_engine(model: Path, rasa_port: int = 5005, action_port: int = 5055,
+                 tracker_db_url: str | None = None) -> Engine:
+    engine = Engine()
+    try:
+        actions = start_action_server(action_port)
+        engine.processes.append(actions)
+        rasa = start_rasa(model, rasa_port, actions.url, tracker_db_url)
+        engine.processes.append(rasa)
+        wait_until_up(actions)
+        wait_until_up(rasa)
+        warm_up(rasa.url)
+    except BaseException:
+        engine.stop()
+        raise
+    return engine

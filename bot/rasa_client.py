@@ -1,0 +1,46 @@
+"""Talks to Rasa's REST channel over one pooled HTTP client.
+
+With several Rasa replicas, a conversation goes to the same replica while it is up (the
+Redis lock store keeps order across replicas anyway) and moves to the next when it is down.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import httpx
+
+
+class RasaUnavailable(Exception):
+    """No Rasa replica accepted the message: it was not processed and can be sent again."""
+
+
+class RasaClient:
+    def __init__(self, urls: list[str], timeout: float = 60.0) -> None:
+        self.urls = [url.rstrip("/") for url in urls]
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=3.0),
+            limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
+        )
+
+    def _replicas_for(self, sender: str) -> list[str]:
+        first = zlib.crc32(sender.encode()) % len(self.urls)
+        return self.urls[first:] + self.urls[:first]
+
+    async def send(self, sender: str, message: str,
+                   metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        body = {"sender": sender, "message": message, "metadata": metadata or {}}
+        for url in self._replicas_for(sender):
+            try:
+                response = await self._http.post(f"{url}/webhooks/rest/webhook", json=body)
+            except (httpx.ConnectError, httpx.ConnectTimeout):
+                continue
+            if response.status_code in (502, 503, 504):
+                continue
+            response.raise_for_status()
+            return response.json() or []
+        raise RasaUnavailable("no Rasa replica accepted the message")
+
+    async def close(self) -> None:
+        await self._http.aclose()

@@ -1,0 +1,104 @@
+"""The channel-neutral relay: one client message in, the answers to show out.
+
+Every channel (Telegram, the terminal chat, tests) only translates to and from this.
+It pseudonymises the sender, guards what reaches Rasa, keeps the client informed when the
+engine is slow or down, and records conversation metadata (never message text).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bot.config import Settings
+from bot.pseudonym import sender_id
+from bot.rasa_client import RasaClient, RasaUnavailable
+from bot.responses import Answer, Button, ResponseCatalog
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_LENGTH = 1500  # longer texts are answered with a request to ask it shorter
+Notify = Callable[[list[Answer]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ClientMessage:
+    channel: str
+    chat_key: str  # the channel's own id for the chat; pseudonymised before it goes anywhere
+    text: str
+    from_button: bool = False  # a payload from our own button map, not typed text
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class Relay:
+    def __init__(self, settings: Settings, rasa: RasaClient, catalog: ResponseCatalog,
+                 store: Store) -> None:
+        self.settings = settings
+        self.rasa = rasa
+        self.catalog = catalog
+        self.store = store
+
+    def sender(self, message: ClientMessage) -> str:
+        return sender_id(self.settings.secret_key, f"{message.channel}:{message.chat_key}")
+
+    def notice(self, name: str, **values: Any) -> Answer:
+        return self.catalog.render(name, values)
+
+    async def handle(self, message: ClientMessage, notify: Notify) -> list[Answer]:
+        text = message.text.strip()
+        if not text:
+            return [self.notice("utter_empty_message")]
+        if len(text) > MAX_TEXT_LENGTH:
+            return [self.notice("utter_message_too_long", limit=MAX_TEXT_LENGTH)]
+        if not message.from_button:
+            text = text.lstrip("/") or text  # typed text may not pose as an intent payload
+        sender = self.sender(message)
+        answers = await self._ask_rasa(sender, text, message.metadata, notify)
+        await asyncio.to_thread(self.store.record_exchange, sender, message.channel, len(answers))
+        return answers
+
+    async def _ask_rasa(self, sender: str, text: str, metadata: dict[str, Any],
+                        notify: Notify) -> list[Answer]:
+        deadline = time.monotonic() + self.settings.rasa_retry_for_seconds
+        told_down = False
+        delay = 1.0
+        while True:
+            try:
+                replies = await self._send_telling_if_slow(sender, text, metadata, notify)
+                return [answer_from_rasa(reply) for reply in replies] or [
+                    self.notice("utter_no_answer")]
+            except RasaUnavailable:
+                if time.monotonic() + delay > deadline:
+                    log.warning("Rasa unreachable; asked the client to send again")
+                    return [self.notice("utter_engine_gave_up")]
+                if not told_down:
+                    await notify([self.notice("utter_engine_down")])
+                    told_down = True
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+            except (httpx.TimeoutException, httpx.HTTPStatusError) as error:
+                log.warning("Rasa failed on a message: %s", type(error).__name__)
+                return [self.notice("utter_engine_error")]
+
+    async def _send_telling_if_slow(self, sender: str, text: str, metadata: dict[str, Any],
+                                    notify: Notify) -> list[dict[str, Any]]:
+        task = asyncio.ensure_future(self.rasa.send(sender, text, metadata))
+        done, _ = await asyncio.wait({task}, timeout=self.settings.rasa_slow_notice_seconds)
+        if not done:
+            await notify([self.notice("utter_engine_slow")])
+        return await task
+
+
+def answer_from_rasa(reply: dict[str, Any]) -> Answer:
+    buttons = tuple(Button(str(b.get("title", "")), str(b.get("payload", "")))
+                    for b in reply.get("buttons") or [])
+    custom = reply.get("custom") or {}
+    return Answer(text=reply.get("text") or "", buttons=buttons, image=reply.get("image"),
+                  document=custom.get("document") if isinstance(custom, dict) else None)

@@ -1,0 +1,237 @@
+"""The Telegram front end: python-telegram-bot handlers around the channel-neutral relay.
+
+Client text and button presses go to the relay; its answers come back as messages with
+inline keyboards. Button payloads never travel to the phone: the keyboard carries an
+opaque reference into python-telegram-bot's callback-data cache (64-byte limit, forged
+and stale data are caught as InvalidCallbackData). A pressed keyboard is edited away and
+buttons from an earlier turn are refused, so no button acts twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import signal
+from collections.abc import Sequence
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import MessageLimit
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InvalidCallbackData,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.gemeenten import Gemeenten
+from bot.relay import ClientMessage, Relay
+from bot.responses import Answer
+from bot.update_processor import PerChatUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+PRIVATE = filters.ChatType.PRIVATE
+NEW_MESSAGE = filters.UpdateType.MESSAGE
+MEDIA = (filters.PHOTO | filters.Sticker.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO
+         | filters.VIDEO_NOTE | filters.Document.ALL | filters.LOCATION | filters.CONTACT
+         | filters.ANIMATION | filters.POLL | filters.Dice.ALL | filters.VENUE)
+DEEP_LINK = re.compile(r"^[a-z0-9-]{1,64}$")
+
+
+class TelegramFrontend:
+    def __init__(self, settings: Settings, relay: Relay, gemeenten: Gemeenten) -> None:
+        self.settings = settings
+        self.relay = relay
+        self.gemeenten = gemeenten
+
+    def build(self) -> Application:
+        builder = (
+            Application.builder()
+            .token(self.settings.telegram_token or "")
+            .arbitrary_callback_data(4096)
+            .rate_limiter(AIORateLimiter(max_retries=3))
+            .concurrent_updates(PerChatUpdateProcessor(256))
+            .connection_pool_size(64)
+        )
+        if self.settings.telegram_api_base_url:
+            base = self.settings.telegram_api_base_url
+            builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot"))
+        app = builder.build()
+        app.add_handler(CommandHandler("start", self.on_start, filters=PRIVATE))
+        app.add_handler(CommandHandler("help", self.on_help, filters=PRIVATE))
+        app.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & filters.COMMAND,
+                                       self.on_unknown_command))
+        app.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & filters.TEXT, self.on_text))
+        app.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & MEDIA, self.on_media))
+        app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE,
+                                       self.on_edited))
+        app.add_handler(CallbackQueryHandler(self.on_stale_button, pattern=InvalidCallbackData))
+        app.add_handler(CallbackQueryHandler(self.on_button))
+        app.add_error_handler(self.on_error)
+        return app
+
+    async def set_commands(self, app: Application) -> None:
+        notice = self.relay.notice
+        await app.bot.set_my_commands([
+            BotCommand("start", notice("utter_menu_start").text),
+            BotCommand("help", notice("utter_menu_help").text),
+        ])
+
+    # -- handlers ------------------------------------------------------------------------
+
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        payload = "/start"
+        slug = (context.args or [""])[0].lower()
+        if DEEP_LINK.match(slug) and slug in self.gemeenten:
+            payload = f'/start{{"gemeente": "{slug}"}}'
+        await self.relay_to_rasa(update, context, payload, from_button=True)
+
+    async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.relay_to_rasa(update, context, "/help", from_button=True)
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.relay_to_rasa(update, context, update.effective_message.text or "")
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        data = query.data
+        valid = (isinstance(data, tuple) and len(data) == 3
+                 and data[0] == context.chat_data.get("turn"))
+        if not valid:
+            await self.on_stale_button(update, context)
+            return
+        _, payload, title = data
+        await query.answer()
+        await self._edit_away_keyboard(query, chosen=title)
+        await self.relay_to_rasa(update, context, payload, from_button=True)
+
+    async def on_stale_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        await query.answer()
+        await self._edit_away_keyboard(query, chosen=None)
+        await self.tell(update, context, "utter_stale_button")
+
+    async def on_media(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.tell(update, context, "utter_media_not_supported")
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.tell(update, context, "utter_edited_message")
+
+    async def on_unknown_command(self, update: Update,
+                                 context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.tell(update, context, "utter_unknown_command")
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # The exception type only: messages may quote client text or ids.
+        log.error("Error while handling an update: %s", type(context.error).__name__)
+        if isinstance(update, Update) and update.effective_chat:
+            try:
+                await self.tell(update, context, "utter_engine_error")
+            except TelegramError:
+                log.error("Could not tell the client about the error")
+
+    # -- relay and rendering -------------------------------------------------------------
+
+    async def tell(self, update: Update, context: ContextTypes.DEFAULT_TYPE, notice: str) -> None:
+        await self.send(update.effective_chat.id, context, [self.relay.notice(notice)])
+
+    async def relay_to_rasa(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
+                            text: str, from_button: bool = False) -> None:
+        chat_id = update.effective_chat.id
+        message = ClientMessage(CHANNEL, str(chat_id), text, from_button=from_button)
+
+        async def notify(answers: list[Answer]) -> None:
+            await self.send(chat_id, context, answers)
+
+        answers = await self.relay.handle(message, notify)
+        await self.send(chat_id, context, answers)
+
+    async def send(self, chat_id: int, context: ContextTypes.DEFAULT_TYPE,
+                   answers: Sequence[Answer]) -> None:
+        """Send one bot turn; its buttons are the only ones that count from now on."""
+        turn = context.chat_data.get("turn", 0) + 1
+        context.chat_data["turn"] = turn
+        for answer in answers:
+            await self._send_one(chat_id, context, answer, turn)
+
+    async def _send_one(self, chat_id: int, context: ContextTypes.DEFAULT_TYPE,
+                        answer: Answer, turn: int) -> None:
+        keyboard = None
+        if answer.buttons:
+            keyboard = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(b.title, callback_data=(turn, b.payload, b.title))]
+                 for b in answer.buttons])
+        if answer.image:
+            await context.bot.send_photo(chat_id, answer.image, caption=answer.text[:1024] or None,
+                                         reply_markup=keyboard)
+            return
+        chunks = split_text(answer.text) or [""]
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            if chunk:
+                await context.bot.send_message(chat_id, chunk,
+                                               reply_markup=keyboard if last else None)
+
+    @staticmethod
+    async def _edit_away_keyboard(query, chosen: str | None) -> None:  # type: ignore[no-untyped-def]
+        message = query.message
+        if message is None:
+            return
+        try:
+            if chosen and getattr(message, "text", None):
+                await query.edit_message_text(f"{message.text}\n\n➜ {chosen}", reply_markup=None)
+            else:
+                await query.edit_message_reply_markup(reply_markup=None)
+        except BadRequest:
+            pass  # already edited, or too old to edit: nothing left to press either way
+
+
+def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Split at paragraph or line breaks so no message exceeds Telegram's limit."""
+    chunks: list[str] = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+        cut = cut if cut > 0 else limit
+        chunks.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    if text:
+        chunks.append(text)
+    return chunks
+
+
+async def serve(app: Application, frontend: TelegramFrontend, settings: Settings,
+                stop: asyncio.Event) -> None:
+    """Run the application until ``stop`` is set: webhook if configured, else polling."""
+    async with app:
+        await app.start()
+        await frontend.set_commands(app)
+        if settings.webhook_url:
+            await app.updater.start_webhook(
+                listen=settings.webhook_listen, port=settings.webhook_port,
+                url_path="telegram", webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret)
+        else:
+            await app.updater.start_polling(timeout=20)
+        log.info("Front end is running (%s)", "webhook" if settings.webhook_url else "polling")
+        await stop.wait()
+        await app.updater.stop()
+        await app.stop()
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)

@@ -1,0 +1,92 @@
+"""The phone side of our local Bot API server, for synchronous tests.
+
+The server runs in its own thread and event loop; a ``Phone`` sends as one client and
+waits for what that client's phone would show.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from bot.local_bot_api import LocalBotApi, PhoneMessage
+
+_chat_ids = itertools.count(910001)
+
+
+class BotApiThread:
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.api = LocalBotApi()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.base_url = ""
+
+    def start(self) -> None:
+        self._thread.start()
+        self.base_url = self.run(self.api.start())
+
+    def run(self, coroutine: Coroutine[Any, Any, Any], timeout: float | None = 60) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def stop(self) -> None:
+        self.run(self.api.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+    def phone(self, chat_id: int | None = None) -> Phone:
+        return Phone(self, chat_id or next(_chat_ids))
+
+
+class Phone:
+    """One client's phone: send text, media and button presses; read the chat."""
+
+    def __init__(self, server: BotApiThread, chat_id: int) -> None:
+        self.server = server
+        self.api = server.api
+        self.chat_id = chat_id
+        self._seen = 0
+
+    @property
+    def chat(self) -> list[PhoneMessage]:
+        return self.api.chats.get(self.chat_id, [])
+
+    def bot_messages(self) -> list[PhoneMessage]:
+        return [m for m in self.chat if m.from_bot]
+
+    def _mark(self) -> None:
+        self._seen = len(self.bot_messages())
+
+    def send(self, text: str) -> None:
+        self._mark()
+        self.server.run(self.api.send_text(self.chat_id, text))
+
+    def send_media(self, kind: str) -> None:
+        self._mark()
+        self.server.run(self.api.send_media(self.chat_id, kind))
+
+    def press(self, title: str, message: PhoneMessage | None = None) -> PhoneMessage:
+        """Press the button with this title on the newest message that shows it."""
+        message = message or next(m for m in reversed(self.bot_messages())
+                                  if any(t == title for t, _ in m.buttons))
+        data = next(d for t, d in message.buttons if t == title)
+        self.press_data(message, data)
+        return message
+
+    def press_data(self, message: PhoneMessage, data: str) -> None:
+        self._mark()
+        self.server.run(self.api.press_button(self.chat_id, message.message_id, data))
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 30) -> bool:
+        return self.server.run(self.api.wait_until(predicate, timeout), timeout + 5)
+
+    def replies(self, count: int = 1, timeout: float = 30) -> list[PhoneMessage]:
+        """The bot messages that arrived since the last thing this phone sent."""
+        self.wait_for(lambda: len(self.bot_messages()) >= self._seen + count, timeout)
+        replies = self.bot_messages()[self._seen:]
+        assert len(replies) >= count, f"expected {count} replies, got {[m.text for m in replies]}"
+        return replies
+
+    def reply_text(self, timeout: float = 30) -> str:
+        return "\n".join(m.text for m in self.replies(1, timeout))
