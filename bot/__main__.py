@@ -5,6 +5,8 @@
   frontend   only the Telegram front end (the engine runs elsewhere)
   actions    only the action server with the NLG endpoint
   train      train a model if the content changed
+  eval       NLU figures on the held-out messages
+  check      validate the content
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from bot.logging_setup import setup_logging
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bot")
-    parser.add_argument("command", choices=["run", "frontend", "actions", "train"])
+    parser.add_argument("command", choices=["run", "frontend", "actions", "train", "eval", "check"])
     args = parser.parse_args()
     setup_logging(args.command)
     if args.command == "actions":
@@ -29,6 +31,12 @@ def main() -> None:
     elif args.command == "train":
         from bot.training import ensure_model
         print(ensure_model())
+    elif args.command == "eval":
+        from bot.nlu_eval import main as evaluate
+        raise SystemExit(evaluate())
+    elif args.command == "check":
+        from bot.content_check import main as check
+        raise SystemExit(check())
     elif args.command == "frontend":
         asyncio.run(run_frontend(Settings.from_env()))
     else:
@@ -65,14 +73,14 @@ async def run_frontend(settings: Settings) -> None:
     from bot.store import Store
     from bot.store.migrate import upgrade
     from bot.telegram_frontend import TelegramFrontend, serve, stop_on_signals
-    from bot.terminal_chat import chat
+    from bot.terminal_chat import TOKEN, chat
 
     await asyncio.to_thread(upgrade, settings.database_url)
     local_api = None
     if not settings.telegram_token:
         local_api = LocalBotApi()
         base_url = await local_api.start()
-        settings = Settings(**{**settings.__dict__, "telegram_token": "local",
+        settings = Settings(**{**settings.__dict__, "telegram_token": TOKEN,
                                "telegram_api_base_url": base_url})
     rasa = RasaClient(settings.rasa_urls, settings.rasa_timeout_seconds)
     relay = Relay(settings, rasa, ResponseCatalog.load(), Store(settings.database_url))

@@ -48,9 +48,20 @@ class PhoneMessage:
 
 @dataclass
 class BotCall:
+    token: str
     method: str
     params: dict[str, Any]
     at: float
+
+
+@dataclass
+class BotState:
+    """What the server keeps per bot token: pending updates, webhook and command menu."""
+
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    new_update: asyncio.Event = field(default_factory=asyncio.Event)
+    webhook: dict[str, Any] | None = None
+    commands: list[dict[str, Any]] = field(default_factory=list)
 
 
 class LocalBotApi:
@@ -60,12 +71,9 @@ class LocalBotApi:
         self.calls: list[BotCall] = []
         self.chats: dict[int, list[PhoneMessage]] = {}
         self.callback_answers: list[dict[str, Any]] = []
-        self.commands: list[dict[str, Any]] = []
-        self.webhook: dict[str, Any] | None = None
-        self._updates: list[dict[str, Any]] = []
+        self.bots: dict[str, BotState] = {}
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
-        self._new_update = asyncio.Event()
         self._changed = asyncio.Condition()
         self._listeners: list[Callable[[str, PhoneMessage], None]] = []
         self._runner: web.AppRunner | None = None
@@ -90,13 +98,18 @@ class LocalBotApi:
         if self._runner:
             await self._runner.cleanup()
 
+    def bot(self, token: str) -> BotState:
+        return self.bots.setdefault(token, BotState())
+
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        token = request.match_info["token"]
         params = await _read_params(request)
-        self.calls.append(BotCall(method, params, time.monotonic()))
+        self.calls.append(BotCall(token, method, params, time.monotonic()))
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             return _error(404, f"Not Found: method {method} is not offered by the local server")
+        params["_bot"] = self.bot(token)
         try:
             result = await handler(params)
         except KeyError as missing:
@@ -111,33 +124,36 @@ class LocalBotApi:
         return BOT_USER
 
     async def _api_getUpdates(self, params: dict) -> list[dict]:
+        bot: BotState = params["_bot"]
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
-        self._updates = [u for u in self._updates if u["update_id"] >= offset]
-        if not self._updates and timeout:
-            self._new_update.clear()
+        bot.updates = [u for u in bot.updates if u["update_id"] >= offset]
+        if not bot.updates and timeout:
+            bot.new_update.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_update.wait(), timeout)
-        return list(self._updates[: int(params.get("limit") or 100)])
+                await asyncio.wait_for(bot.new_update.wait(), timeout)
+        return list(bot.updates[: int(params.get("limit") or 100)])
 
     async def _api_setWebhook(self, params: dict) -> bool:
-        self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
+        params["_bot"].webhook = {"url": params["url"],
+                                  "secret_token": params.get("secret_token")}
         return True
 
-    async def _api_deleteWebhook(self, _: dict) -> bool:
-        self.webhook = None
+    async def _api_deleteWebhook(self, params: dict) -> bool:
+        params["_bot"].webhook = None
         return True
 
-    async def _api_getWebhookInfo(self, _: dict) -> dict:
-        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
+    async def _api_getWebhookInfo(self, params: dict) -> dict:
+        bot: BotState = params["_bot"]
+        return {"url": (bot.webhook or {}).get("url", ""), "has_custom_certificate": False,
+                "pending_update_count": len(bot.updates)}
 
     async def _api_setMyCommands(self, params: dict) -> bool:
-        self.commands = params["commands"]
+        params["_bot"].commands = params["commands"]
         return True
 
-    async def _api_getMyCommands(self, _: dict) -> list:
-        return self.commands
+    async def _api_getMyCommands(self, params: dict) -> list:
+        return params["_bot"].commands
 
     async def _api_sendChatAction(self, _: dict) -> bool:
         return True
@@ -220,14 +236,15 @@ class LocalBotApi:
         """Call ``listener(event, message)`` for every new or edited bot message."""
         self._listeners.append(listener)
 
-    async def send_text(self, chat_id: int, text: str, **user: Any) -> dict:
+    async def send_text(self, token: str, chat_id: int, text: str, **user: Any) -> dict:
         entities = []
         if text.startswith("/"):
             command = text.split()[0]
             entities = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return await self._client_message(chat_id, {"text": text, "entities": entities}, **user)
+        return await self._client_message(token, chat_id, {"text": text, "entities": entities},
+                                          **user)
 
-    async def send_media(self, chat_id: int, kind: str, **user: Any) -> dict:
+    async def send_media(self, token: str, chat_id: int, kind: str, **user: Any) -> dict:
         """A photo, sticker, voice note, document, ... as a phone would send it."""
         file = {"file_id": f"file-{kind}", "file_unique_id": f"u-{kind}"}
         content: dict[str, Any] = {
@@ -238,21 +255,22 @@ class LocalBotApi:
             "document": {"document": dict(file, file_name="brief.pdf")},
             "location": {"location": {"latitude": 52.09, "longitude": 5.12}},
         }[kind]
-        return await self._client_message(chat_id, content, **user)
+        return await self._client_message(token, chat_id, content, **user)
 
-    async def press_button(self, chat_id: int, message_id: int, callback_data: str,
-                           **user: Any) -> dict:
+    async def press_button(self, token: str, chat_id: int, message_id: int,
+                           callback_data: str, **user: Any) -> dict:
         message = next(m for m in self.chats.get(chat_id, []) if m.message_id == message_id)
         query = {"id": str(next(self._update_ids) * 1000), "from": _user(chat_id, **user),
                  "chat_instance": str(chat_id), "data": callback_data,
                  "message": _as_api_message(message)}
-        return await self._push({"callback_query": query})
+        return await self._push(token, {"callback_query": query})
 
-    async def send_edited_text(self, chat_id: int, message_id: int, text: str) -> dict:
+    async def send_edited_text(self, token: str, chat_id: int, message_id: int,
+                               text: str) -> dict:
         edited = {"message_id": message_id, "date": int(time.time()),
                   "edit_date": int(time.time()), "chat": _chat(chat_id),
                   "from": _user(chat_id), "text": text}
-        return await self._push({"edited_message": edited})
+        return await self._push(token, {"edited_message": edited})
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -267,30 +285,32 @@ class LocalBotApi:
                     return predicate()
         return True
 
-    async def _client_message(self, chat_id: int, content: dict, **user: Any) -> dict:
+    async def _client_message(self, token: str, chat_id: int, content: dict,
+                              **user: Any) -> dict:
         message = {"message_id": next(self._message_ids), "date": int(time.time()),
                    "chat": _chat(chat_id, user.get("chat_type", "private")),
                    "from": _user(chat_id, **user), **content}
         self.chats.setdefault(chat_id, []).append(PhoneMessage(
             message["message_id"], chat_id, False, text=content.get("text", ""),
             kind=next(iter(content))))
-        return await self._push({"message": message})
+        return await self._push(token, {"message": message})
 
-    async def _push(self, body: dict) -> dict:
+    async def _push(self, token: str, body: dict) -> dict:
+        bot = self.bot(token)
         update = {"update_id": next(self._update_ids), **body}
-        if self.webhook:
-            await self._deliver_webhook(update)
+        if bot.webhook:
+            await self._deliver_webhook(bot.webhook, update)
         else:
-            self._updates.append(update)
-            self._new_update.set()
+            bot.updates.append(update)
+            bot.new_update.set()
         return update
 
-    async def _deliver_webhook(self, update: dict) -> None:
+    async def _deliver_webhook(self, webhook: dict[str, Any], update: dict) -> None:
         self._session = self._session or aiohttp.ClientSession()
         headers = {}
-        if self.webhook and self.webhook.get("secret_token"):
-            headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
-        async with self._session.post(self.webhook["url"], json=update, headers=headers) as resp:
+        if webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = webhook["secret_token"]
+        async with self._session.post(webhook["url"], json=update, headers=headers) as resp:
             resp.raise_for_status()
 
 

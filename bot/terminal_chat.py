@@ -14,6 +14,7 @@ import threading
 from bot.local_bot_api import LocalBotApi, PhoneMessage
 
 CHAT_ID = 424242
+TOKEN = "local"
 WELCOME = ("Lokale chat met de assistent. Typ je vraag en druk op Enter. "
            "Kies een knop door het nummer te typen. Stoppen: Ctrl-C of Ctrl-D.\n")
 
@@ -41,9 +42,9 @@ class TerminalPhone:
             message_id, buttons = self.keyboard
             index = int(line) - 1
             if 0 <= index < len(buttons):
-                await self.api.press_button(CHAT_ID, message_id, buttons[index][1])
+                await self.api.press_button(TOKEN, CHAT_ID, message_id, buttons[index][1])
                 return
-        await self.api.send_text(CHAT_ID, line or " ")
+        await self.api.send_text(TOKEN, CHAT_ID, line or " ")
 
 
 async def read_lines(queue: asyncio.Queue[str | None]) -> None:
@@ -60,7 +61,7 @@ async def read_lines(queue: asyncio.Queue[str | None]) -> None:
 async def chat(api: LocalBotApi, stop: asyncio.Event) -> None:
     phone = TerminalPhone(api)
     print(WELCOME)
-    await api.send_text(CHAT_ID, "/start")
+    await api.send_text(TOKEN, CHAT_ID, "/start")
     lines: asyncio.Queue[str | None] = asyncio.Queue()
     await read_lines(lines)
     while not stop.is_set():

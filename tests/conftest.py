@@ -11,9 +11,9 @@ from pathlib import Path
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="clientassistent-test-"))
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
-import pytest  # noqa: E402
+import pytest
 
-from tests.support.phone import BotApiThread  # noqa: E402
+from tests.support.phone import BotApiThread
 
 
 def free_port() -> int:

@@ -104,7 +104,7 @@ def test_an_unknown_command_points_to_help(phone):
 def test_help_command_and_menu(phone, bot_api):
     phone.send("/help")
     assert phone.replies()[0].buttons
-    assert {c["command"] for c in bot_api.api.commands} >= {"start", "help"}
+    assert {c["command"] for c in bot_api.api.bot("123:main").commands} >= {"start", "help"}
 
 
 def test_emoji_only_message_gets_an_answer(phone):

@@ -25,13 +25,13 @@ def proxied(bot_api, rasa_url, database_url):
 
 def test_messages_sent_while_rasa_is_down_are_answered_in_order_when_it_is_back(
         bot_api, proxied):
-    phone = bot_api.phone()
+    phone = bot_api.phone("123:proxied")
     started = time.monotonic()
     phone.send("hoe maak ik bezwaar tegen een besluit")
     [notice] = phone.replies(timeout=10)
     assert time.monotonic() - started < 6
     assert "niet bereikbaar" in notice.text and "bewaard" in notice.text
-    phone.server.run(phone.api.send_text(phone.chat_id, "wat doet de ombudsman"))
+    phone.send_quietly("wat doet de ombudsman")
 
     bot_api.run(proxied.open())
     assert phone.wait_for(lambda: len(phone.bot_messages()) >= 3, timeout=40)
@@ -43,7 +43,7 @@ def test_messages_sent_while_rasa_is_down_are_answered_in_order_when_it_is_back(
 def test_a_slow_engine_gets_a_patience_notice_then_the_answer(bot_api, proxied):
     bot_api.run(proxied.open())
     proxied.delay = 2.5
-    phone = bot_api.phone()
+    phone = bot_api.phone("123:proxied")
     phone.send("wat is een persoonsgebonden re-integratiebudget")
     replies = phone.replies(2, timeout=20)
     assert "geduld" in replies[0].text.lower()
@@ -54,7 +54,7 @@ def test_when_rasa_stays_down_the_client_is_asked_to_send_again(bot_api, databas
     frontend = start_frontend(bot_api.base_url, f"http://127.0.0.1:{free_port()}",
                               database_url, "gone", RASA_RETRY_FOR_SECONDS="3")
     try:
-        phone = bot_api.phone()
+        phone = bot_api.phone("123:gone")
         phone.send("mag ik iemand meenemen naar het gesprek")
         replies = phone.replies(2, timeout=20)
         assert "niet bereikbaar" in replies[0].text

@@ -35,15 +35,17 @@ class BotApiThread:
         self.run(self.api.stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
 
-    def phone(self, chat_id: int | None = None) -> Phone:
-        return Phone(self, chat_id or next(_chat_ids))
+    def phone(self, bot: str = "123:main", chat_id: int | None = None) -> Phone:
+        """A client of the front end that runs with this bot token."""
+        return Phone(self, bot, chat_id or next(_chat_ids))
 
 
 class Phone:
     """One client's phone: send text, media and button presses; read the chat."""
 
-    def __init__(self, server: BotApiThread, chat_id: int) -> None:
+    def __init__(self, server: BotApiThread, bot: str, chat_id: int) -> None:
         self.server = server
+        self.bot = bot
         self.api = server.api
         self.chat_id = chat_id
         self._seen = 0
@@ -55,16 +57,20 @@ class Phone:
     def bot_messages(self) -> list[PhoneMessage]:
         return [m for m in self.chat if m.from_bot]
 
+    def send_quietly(self, text: str) -> None:
+        """Send without resetting what counts as the replies to wait for."""
+        self.server.run(self.api.send_text(self.bot, self.chat_id, text))
+
     def _mark(self) -> None:
         self._seen = len(self.bot_messages())
 
     def send(self, text: str) -> None:
         self._mark()
-        self.server.run(self.api.send_text(self.chat_id, text))
+        self.server.run(self.api.send_text(self.bot, self.chat_id, text))
 
     def send_media(self, kind: str) -> None:
         self._mark()
-        self.server.run(self.api.send_media(self.chat_id, kind))
+        self.server.run(self.api.send_media(self.bot, self.chat_id, kind))
 
     def press(self, title: str, message: PhoneMessage | None = None) -> PhoneMessage:
         """Press the button with this title on the newest message that shows it."""
@@ -76,7 +82,8 @@ class Phone:
 
     def press_data(self, message: PhoneMessage, data: str) -> None:
         self._mark()
-        self.server.run(self.api.press_button(self.chat_id, message.message_id, data))
+        self.server.run(self.api.press_button(self.bot, self.chat_id, message.message_id,
+                                             data))
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 30) -> bool:
         return self.server.run(self.api.wait_until(predicate, timeout), timeout + 5)
