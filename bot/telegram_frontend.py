@@ -14,6 +14,7 @@ import logging
 import re
 import signal
 from collections.abc import Sequence
+from urllib.parse import urlparse
 
 from telegram import (
     BotCommand,
@@ -221,7 +222,8 @@ async def serve(app: Application, frontend: TelegramFrontend, settings: Settings
         if settings.webhook_url:
             await app.updater.start_webhook(
                 listen=settings.webhook_listen, port=settings.webhook_port,
-                url_path="telegram", webhook_url=settings.webhook_url,
+                url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
                 secret_token=settings.webhook_secret)
         else:
             await app.updater.start_polling(timeout=20)
