@@ -90,12 +90,18 @@ async def run_frontend(settings: Settings) -> None:
     tasks = [asyncio.create_task(serve(frontend.build(), frontend, settings, stop))]
     if local_api:
         tasks.append(asyncio.create_task(chat(local_api, stop)))
+        tasks.append(asyncio.create_task(release_on_stop(local_api, stop)))
     try:
         await asyncio.gather(*tasks)
     finally:
         await rasa.close()
         if local_api:
             await local_api.stop()
+
+
+async def release_on_stop(local_api, stop: asyncio.Event) -> None:  # type: ignore[no-untyped-def]
+    await stop.wait()
+    local_api.release_waiting_polls()
 
 
 if __name__ == "__main__":

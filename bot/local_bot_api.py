@@ -92,6 +92,11 @@ class LocalBotApi:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return f"http://{host}:{self.port}/bot"
 
+    def release_waiting_polls(self) -> None:
+        """Answer every waiting long poll now (with nothing), so a front end stops at once."""
+        for bot in self.bots.values():
+            bot.new_update.set()
+
     async def stop(self) -> None:
         if self._session:
             await self._session.close()

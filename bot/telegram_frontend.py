@@ -226,7 +226,7 @@ async def serve(app: Application, frontend: TelegramFrontend, settings: Settings
                 webhook_url=settings.webhook_url,
                 secret_token=settings.webhook_secret)
         else:
-            await app.updater.start_polling(timeout=20)
+            await app.updater.start_polling(timeout=10)
         log.info("Front end is running (%s)", "webhook" if settings.webhook_url else "polling")
         await stop.wait()
         await app.updater.stop()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.config import ROOT
+from bot.config import ROOT, VAR
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,14 @@ def train(target: Path) -> float:
     command = [str(RASA), "train", "--config", "nlu/config.yml", "--domain", "dialogues",
                "--data", "nlu", "dialogues/rules", "dialogues/stories",
                "--out", str(target.parent), "--fixed-model-name", target.name[:-7], "--force"]
-    subprocess.run(command, cwd=ROOT, check=True, env=rasa_env())
+    log_path = VAR / "log" / "train.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w") as log_file:
+        result = subprocess.run(command, cwd=ROOT, env=rasa_env(), stdout=log_file,
+                                stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        print(log_path.read_text(errors="replace")[-4000:])
+        raise RuntimeError(f"Training failed; the whole output is in {log_path}")
     seconds = time.monotonic() - started
     print(f"Trained in {seconds:.0f} s", flush=True)
     return seconds

@@ -38,7 +38,7 @@ ensure_venv() {  # $1 link name, $2 python, $3 key, $4... install command run in
     echo "Building $link in $dir (one time, a few minutes)..."
     rm -rf "$dir"
     "$python" -m venv "$dir"
-    "$dir/bin/python" -m pip install -q --upgrade "pip<25" >/dev/null
+    "$dir/bin/python" -m pip install -q --upgrade "pip<25" 2>&1 | grep -v "is ignored: it is neither" || true
     (cd "$PWD" && VENV="$dir" "$@")
     touch "$dir/.complete"
   fi
