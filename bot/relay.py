@@ -72,8 +72,12 @@ class Relay:
         while True:
             try:
                 replies = await self._send_telling_if_slow(sender, text, metadata, notify)
-                return [answer_from_rasa(reply) for reply in replies] or [
-                    self.notice("utter_no_answer")]
+                if not replies:
+                    # Every intent has an answer: none means the action server or the NLG
+                    # endpoint failed, after Rasa had already taken the message in.
+                    log.warning("Rasa gave no answer to a message")
+                    return [self.notice("utter_engine_error")]
+                return [answer_from_rasa(reply) for reply in replies]
             except RasaUnavailable:
                 if time.monotonic() + delay > deadline:
                     log.warning("Rasa unreachable; asked the client to send again")

@@ -61,3 +61,25 @@ def test_when_rasa_stays_down_the_client_is_asked_to_send_again(bot_api, databas
         assert "later nog een keer" in replies[1].text
     finally:
         frontend.stop()
+
+
+def test_when_the_action_server_is_down_the_client_is_told_to_send_again(bot_api, frontend,
+                                                                          engine):
+    from bot.launcher import start_action_server, wait_until_up
+
+    actions = next(p for p in engine.processes if p.name == "actions")
+    port = int(actions.url.rsplit(":", 1)[1])
+    actions.stop()
+    try:
+        phone = bot_api.phone()
+        started = time.monotonic()
+        phone.send("wat is een iro")
+        notice = phone.reply_text(timeout=15)
+        assert time.monotonic() - started < 8
+        assert "nog een keer" in notice
+    finally:
+        restarted = start_action_server(port)
+        wait_until_up(restarted)
+        engine.processes[engine.processes.index(actions)] = restarted
+    phone.send("wat is een iro")
+    assert "Bron:" in phone.reply_text()
