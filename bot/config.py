@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,11 +41,15 @@ class Settings:
     rasa_urls: list[str]
     action_server_port: int
     secret_key: str
+    old_secret_keys: list[str]
+    pseudonym_key: str
     default_language: str
     rasa_slow_notice_seconds: float = 4.0
     rasa_timeout_seconds: float = 60.0
     rasa_retry_for_seconds: float = 600.0
-    extra: dict[str, str] = field(default_factory=dict)
+    notes_retention_days: int = 365
+    history_retention_days: int = 90
+    retention_warning_days: int = 7
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -64,8 +68,22 @@ class Settings:
             rasa_urls=_list(env.get("RASA_URL", "http://127.0.0.1:5005")),
             action_server_port=int(env.get("ACTION_SERVER_PORT", "5055")),
             secret_key=_secret_key(),
+            old_secret_keys=_list(env.get("OLD_SECRET_KEYS", "")),
+            # Pseudonyms must survive a key rotation: keep PSEUDONYM_KEY at the first key.
+            pseudonym_key=env.get("PSEUDONYM_KEY") or _secret_key(),
             default_language=env.get("DEFAULT_LANGUAGE", "nl"),
             rasa_slow_notice_seconds=float(env.get("RASA_SLOW_NOTICE_SECONDS", "4")),
             rasa_timeout_seconds=float(env.get("RASA_TIMEOUT_SECONDS", "60")),
             rasa_retry_for_seconds=float(env.get("RASA_RETRY_FOR_SECONDS", "600")),
+            notes_retention_days=int(env.get("NOTES_RETENTION_DAYS", "365")),
+            history_retention_days=int(env.get("HISTORY_RETENTION_DAYS", "90")),
+            retention_warning_days=int(env.get("RETENTION_WARNING_DAYS", "7")),
         )
+
+
+    @property
+    def tracker_db_url(self) -> str:
+        """Where Rasa's SQL tracker store keeps conversations (erasure deletes rows there)."""
+        if self.database_url.startswith("postgresql"):
+            return self.database_url
+        return f"sqlite:///{VAR / 'rasa_tracker.db'}"

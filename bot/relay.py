@@ -46,7 +46,7 @@ class Relay:
         self.store = store
 
     def sender(self, message: ClientMessage) -> str:
-        return sender_id(self.settings.secret_key, f"{message.channel}:{message.chat_key}")
+        return sender_id(self.settings.pseudonym_key, f"{message.channel}:{message.chat_key}")
 
     def notice(self, name: str, **values: Any) -> Answer:
         return self.catalog.render(name, values)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -24,9 +24,19 @@ class Client(Base):
     gemeente: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_active_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # How to reach the client (encrypted channel:chat id), kept only while a consented
+    # purpose needs it: retention warnings for notes, reminders.
+    contact: Mapped[bytes | None] = mapped_column(LargeBinary)
+    retention_warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     conversations: Mapped[list[Conversation]] = relationship(
         back_populates="client", cascade="all, delete-orphan", order_by="Conversation.id")
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", order_by="Consent.id")
+    notes: Mapped[list[Note]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", order_by="Note.id")
+    meetings: Mapped[list[Meeting]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", order_by="Meeting.id")
 
 
 class Conversation(Base):
@@ -44,3 +54,69 @@ class Conversation(Base):
     messages_out: Mapped[int] = mapped_column(Integer, default=0)
 
     client: Mapped[Client] = relationship(back_populates="conversations")
+
+
+class Consent(Base):
+    """One answer to one consent question: kept with the exact text the client saw."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"),
+                                           index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # notes, reminders, sharing
+    granted: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[str] = mapped_column(String(32))
+    text_shown: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    method: Mapped[str] = mapped_column(String(16))  # button, typed, command
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    client: Mapped[Client] = relationship(back_populates="consents")
+
+
+class Meeting(Base):
+    """A coming gesprek with the klantmanager; notes can belong to one."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"),
+                                           index=True)
+    starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    with_whom: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    client: Mapped[Client] = relationship(back_populates="meetings")
+    notes: Mapped[list[Note]] = relationship(back_populates="meeting")
+
+
+class Note(Base):
+    """A note for a gesprek. The text is encrypted: the database alone reveals nothing."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"),
+                                           index=True)
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="SET NULL"))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    client: Mapped[Client] = relationship(back_populates="notes")
+    meeting: Mapped[Meeting | None] = relationship(back_populates="notes")
+
+
+class AuditEntry(Base):
+    """Who read or changed client data, when, and why. Pseudonymous ids only."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))  # client, system, admin:<name>, staff:<id>
+    action: Mapped[str] = mapped_column(String(32))
+    client_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
