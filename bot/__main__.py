@@ -65,6 +65,9 @@ def run_all() -> None:
 
 
 async def run_frontend(settings: Settings) -> None:
+    from bot.client_data import ClientData
+    from bot.crypto import Cipher
+    from bot.data_control import DataControl
     from bot.gemeenten import Gemeenten
     from bot.local_bot_api import LocalBotApi
     from bot.rasa_client import RasaClient
@@ -83,8 +86,12 @@ async def run_frontend(settings: Settings) -> None:
         settings = Settings(**{**settings.__dict__, "telegram_token": TOKEN,
                                "telegram_api_base_url": base_url})
     rasa = RasaClient(settings.rasa_urls, settings.rasa_timeout_seconds)
-    relay = Relay(settings, rasa, ResponseCatalog.load(), Store(settings.database_url))
-    frontend = TelegramFrontend(settings, relay, Gemeenten.load())
+    catalog = ResponseCatalog.load()
+    store = Store(settings.database_url)
+    cipher = Cipher(settings.secret_key, settings.old_secret_keys)
+    relay = Relay(settings, rasa, catalog, store, cipher)
+    data_control = DataControl(ClientData(store, cipher, settings.tracker_db_url), catalog)
+    frontend = TelegramFrontend(settings, relay, Gemeenten.load(), data_control)
     stop = asyncio.Event()
     stop_on_signals(stop)
     tasks = [asyncio.create_task(serve(frontend.build(), frontend, settings, stop))]

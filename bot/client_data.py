@@ -8,7 +8,7 @@ notes are decrypted only here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -53,8 +53,13 @@ class ClientData:
 
     def record_consent(self, client_id: str, purpose: str, granted: bool, *, version: str,
                        text_shown: str, language: str, method: str,
-                       contact: str | None = None) -> None:
-        """Store the answer; a withdrawal deletes at once what only that purpose needed."""
+                       contact_token: str | None = None) -> None:
+        """Store the answer; a withdrawal deletes at once what only that purpose needed.
+
+        ``contact_token`` is how to reach the client, already encrypted by the front end
+        (Rasa and the actions only ever see it encrypted); a token that does not decrypt
+        with our keys is ignored.
+        """
         if purpose not in PURPOSES:
             raise ValueError(f"unknown purpose {purpose}")
         with self.store.sessions.begin() as session:
@@ -63,10 +68,19 @@ class ClientData:
             session.add(Consent(client_id=client_id, purpose=purpose, granted=granted,
                                 version=version, text_shown=text_shown, language=language,
                                 method=method, at=datetime.now(UTC)))
-            if granted and purpose in NEEDS_CONTACT and contact:
-                client.contact = self.cipher.encrypt(contact)
+            if granted and purpose in NEEDS_CONTACT and self._valid(contact_token):
+                client.contact = contact_token.encode()  # type: ignore[union-attr]
             if not granted:
                 self._forget_purpose(session, client, purpose)
+
+    def _valid(self, token: str | None) -> bool:
+        if not token:
+            return False
+        try:
+            self.cipher.decrypt(token.encode())
+        except Exception:
+            return False
+        return True
 
     def _forget_purpose(self, session, client: Client, purpose: str) -> None:  # type: ignore[no-untyped-def]
         if purpose == "notes":
@@ -187,6 +201,42 @@ class ClientData:
                 rotated += 1
         self.audit(actor, "rotate_keys", None, detail=f"{rotated} values re-encrypted")
         return rotated
+
+    # -- retention -----------------------------------------------------------------------
+
+    def due_retention_warnings(self, now: datetime, notes_days: float,
+                               warning_days: float) -> list[tuple[str, str]]:
+        """(client id, contact) of clients whose notes expire soon and were not yet told;
+        they are marked as told."""
+        threshold = now - timedelta(days=notes_days - warning_days)
+        due = []
+        with self.store.sessions.begin() as session:
+            clients = session.scalars(
+                select(Client).where(Client.contact.is_not(None),
+                                     Client.retention_warned_at.is_(None),
+                                     Client.last_active_at < threshold,
+                                     Client.notes.any()))
+            for client in clients:
+                client.retention_warned_at = now
+                due.append((client.id, self.cipher.decrypt(client.contact)))
+        return due
+
+    def purge_expired(self, now: datetime, notes_days: float,
+                      history_days: float) -> dict[str, int]:
+        """Delete notes and conversation history of clients inactive for too long."""
+        with self.store.sessions.begin() as session:
+            stale_notes = select(Client.id).where(
+                Client.last_active_at < now - timedelta(days=notes_days))
+            notes = session.execute(delete(Note).where(Note.client_id.in_(stale_notes))).rowcount
+            stale_history = session.scalars(select(Client.id).where(
+                Client.last_active_at < now - timedelta(days=history_days))).all()
+            session.execute(delete(Conversation).where(Conversation.client_id.in_(stale_history)))
+        events = sum(erase_conversation(self.tracker_url, client_id)
+                     for client_id in stale_history)
+        if notes or events:
+            self.audit("system", "retention_purge", None,
+                       detail=f"{notes} notes, {events} conversation events")
+        return {"notes": notes, "events": events}
 
     def audit(self, actor: str, action: str, client_id: str | None, detail: str = "") -> None:
         with self.store.sessions.begin() as session:

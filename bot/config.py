@@ -47,9 +47,10 @@ class Settings:
     rasa_slow_notice_seconds: float = 4.0
     rasa_timeout_seconds: float = 60.0
     rasa_retry_for_seconds: float = 600.0
-    notes_retention_days: int = 365
-    history_retention_days: int = 90
-    retention_warning_days: int = 7
+    notes_retention_days: float = 365
+    history_retention_days: float = 90
+    retention_warning_days: float = 7
+    retention_check_seconds: float = 3600
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -75,9 +76,10 @@ class Settings:
             rasa_slow_notice_seconds=float(env.get("RASA_SLOW_NOTICE_SECONDS", "4")),
             rasa_timeout_seconds=float(env.get("RASA_TIMEOUT_SECONDS", "60")),
             rasa_retry_for_seconds=float(env.get("RASA_RETRY_FOR_SECONDS", "600")),
-            notes_retention_days=int(env.get("NOTES_RETENTION_DAYS", "365")),
-            history_retention_days=int(env.get("HISTORY_RETENTION_DAYS", "90")),
-            retention_warning_days=int(env.get("RETENTION_WARNING_DAYS", "7")),
+            notes_retention_days=float(env.get("NOTES_RETENTION_DAYS", "365")),
+            history_retention_days=float(env.get("HISTORY_RETENTION_DAYS", "90")),
+            retention_warning_days=float(env.get("RETENTION_WARNING_DAYS", "7")),
+            retention_check_seconds=float(env.get("RETENTION_CHECK_SECONDS", "3600")),
         )
 
 

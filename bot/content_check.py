@@ -24,7 +24,11 @@ from bot.training import RASA, rasa_env
 
 MAX_WORDS = 80
 SOURCED_FILES = ("knowledge.yml", "complaints.yml")
-KNOWN_PLACEHOLDERS = {"gemeente_name", "limit"}
+KNOWN_PLACEHOLDERS = {"gemeente_name", "limit", "note_text", "note_id", "count", "notes",
+                      "meeting_date", "consents", "meetings", "events", "messages",
+                      "first_seen", "days"}
+# Button payloads the front end handles itself (privacy commands), not Rasa.
+FRONTEND_PAYLOADS = {"/mijngegevens", "/vergeet", "/vergeet_bevestigd"}
 PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$")
 
 
@@ -80,7 +84,10 @@ def check_variation(path: Path, line: int, name: str, variation: dict,
     if path.name in SOURCED_FILES and "Bron:" not in text:
         found.append(Problem(path, line, f"{name} does not name its source (Bron: ...)"))
     for button in variation.get("buttons") or []:
-        match = PAYLOAD.match(str(button.get("payload", "")))
+        payload = str(button.get("payload", ""))
+        if payload in FRONTEND_PAYLOADS:
+            continue
+        match = PAYLOAD.match(payload)
         if not match or match[1] not in intents:
             found.append(Problem(path, line, f"{name} has a button to an unknown payload "
                                              f"{button.get('payload')!r}"))

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from bot.config import Settings
+from bot.crypto import Cipher
 from bot.pseudonym import sender_id
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.responses import Answer, Button, ResponseCatalog
@@ -39,11 +40,12 @@ class ClientMessage:
 
 class Relay:
     def __init__(self, settings: Settings, rasa: RasaClient, catalog: ResponseCatalog,
-                 store: Store) -> None:
+                 store: Store, cipher: Cipher) -> None:
         self.settings = settings
         self.rasa = rasa
         self.catalog = catalog
         self.store = store
+        self.cipher = cipher
 
     def sender(self, message: ClientMessage) -> str:
         return sender_id(self.settings.pseudonym_key, f"{message.channel}:{message.chat_key}")
@@ -60,7 +62,11 @@ class Relay:
         if not message.from_button:
             text = text.lstrip("/") or text  # typed text may not pose as an intent payload
         sender = self.sender(message)
-        answers = await self._ask_rasa(sender, text, message.metadata, notify)
+        # How to reach the client, encrypted: kept only if a purpose that needs it gets
+        # consent (the actions store the token as it is; Rasa never sees the chat id).
+        contact = self.cipher.encrypt(f"{message.channel}:{message.chat_key}").decode()
+        metadata = {**message.metadata, "contact": contact}
+        answers = await self._ask_rasa(sender, text, metadata, notify)
         await asyncio.to_thread(self.store.record_exchange, sender, message.channel, len(answers))
         return answers
 

@@ -81,7 +81,7 @@ class ResponseCatalog:
             raise KeyError(f"no response named {name}")
         variation = variations[0] if len(variations) == 1 else random.choice(variations)
         values = values or {}
-        buttons = tuple(Button(fill(b["title"], values), b["payload"])
+        buttons = tuple(Button(fill(b["title"], values), fill(b["payload"], values))
                         for b in variation.get("buttons") or [])
         return Answer(text=fill(variation.get("text", ""), values), buttons=buttons,
                       image=variation.get("image"))

@@ -20,6 +20,7 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Update,
 )
 from telegram.constants import MessageLimit
@@ -36,6 +37,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from bot.data_control import DataControl
 from bot.gemeenten import Gemeenten
 from bot.relay import ClientMessage, Relay
 from bot.responses import Answer
@@ -53,10 +55,16 @@ DEEP_LINK = re.compile(r"^[a-z0-9-]{1,64}$")
 
 
 class TelegramFrontend:
-    def __init__(self, settings: Settings, relay: Relay, gemeenten: Gemeenten) -> None:
+    def __init__(self, settings: Settings, relay: Relay, gemeenten: Gemeenten,
+                 data_control: DataControl) -> None:
         self.settings = settings
         self.relay = relay
         self.gemeenten = gemeenten
+        self.data_control = data_control
+        # Button payloads the front end handles itself: the client's data is exported and
+        # erased here, outside Rasa's processing of the conversation.
+        self.own_payloads = {"/mijngegevens": self.on_my_data, "/vergeet": self.on_forget,
+                             "/vergeet_bevestigd": self.on_forget_confirmed}
 
     def build(self) -> Application:
         builder = (
@@ -73,6 +81,9 @@ class TelegramFrontend:
         app = builder.build()
         app.add_handler(CommandHandler("start", self.on_start, filters=PRIVATE))
         app.add_handler(CommandHandler("help", self.on_help, filters=PRIVATE))
+        app.add_handler(CommandHandler("privacy", self.on_privacy, filters=PRIVATE))
+        app.add_handler(CommandHandler("mijngegevens", self.on_my_data, filters=PRIVATE))
+        app.add_handler(CommandHandler("vergeet", self.on_forget, filters=PRIVATE))
         app.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & filters.COMMAND,
                                        self.on_unknown_command))
         app.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & filters.TEXT, self.on_text))
@@ -82,6 +93,9 @@ class TelegramFrontend:
         app.add_handler(CallbackQueryHandler(self.on_stale_button, pattern=InvalidCallbackData))
         app.add_handler(CallbackQueryHandler(self.on_button))
         app.add_error_handler(self.on_error)
+        if app.job_queue:
+            app.job_queue.run_repeating(self.retention_check, first=5,
+                                        interval=self.settings.retention_check_seconds)
         return app
 
     async def set_commands(self, app: Application) -> None:
@@ -89,6 +103,9 @@ class TelegramFrontend:
         await app.bot.set_my_commands([
             BotCommand("start", notice("utter_menu_start").text),
             BotCommand("help", notice("utter_menu_help").text),
+            BotCommand("privacy", notice("utter_menu_privacy").text),
+            BotCommand("mijngegevens", notice("utter_menu_my_data").text),
+            BotCommand("vergeet", notice("utter_menu_forget").text),
         ])
 
     # -- handlers ------------------------------------------------------------------------
@@ -102,6 +119,35 @@ class TelegramFrontend:
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.relay_to_rasa(update, context, "/help", from_button=True)
+
+    async def on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.relay_to_rasa(update, context, "/manage_consent", from_button=True)
+
+    async def on_my_data(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        client = self.relay.sender(self._client_message(update, ""))
+        await self.send(update.effective_chat.id, context,
+                        await self.data_control.export(client))
+
+    async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.tell(update, context, "utter_forget_me")
+
+    async def on_forget_confirmed(self, update: Update,
+                                  context: ContextTypes.DEFAULT_TYPE) -> None:
+        client = self.relay.sender(self._client_message(update, ""))
+        answers = await self.data_control.erase(client)
+        context.chat_data.clear()
+        await self.send(update.effective_chat.id, context, answers)
+
+    async def retention_check(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Tell clients in advance that their notes expire, then purge what expired."""
+        warnings, purged = await self.data_control.retention(self.settings)
+        for contact in warnings:
+            channel, _, chat_key = contact.partition(":")
+            if channel == CHANNEL and chat_key.lstrip("-").isdigit():
+                await self.send(int(chat_key), context, [self.relay.notice(
+                    "utter_retention_warning", days=self.settings.retention_warning_days)])
+        if purged["notes"] or purged["events"]:
+            log.info("Retention purge: %s", purged)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.relay_to_rasa(update, context, update.effective_message.text or "")
@@ -117,6 +163,9 @@ class TelegramFrontend:
         _, payload, title = data
         await query.answer()
         await self._edit_away_keyboard(query, chosen=title)
+        if payload in self.own_payloads:
+            await self.own_payloads[payload](update, context)
+            return
         await self.relay_to_rasa(update, context, payload, from_button=True)
 
     async def on_stale_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -152,7 +201,7 @@ class TelegramFrontend:
     async def relay_to_rasa(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
                             text: str, from_button: bool = False) -> None:
         chat_id = update.effective_chat.id
-        message = ClientMessage(CHANNEL, str(chat_id), text, from_button=from_button)
+        message = self._client_message(update, text, from_button)
 
         async def notify(answers: list[Answer]) -> None:
             await self.send(chat_id, context, answers)
@@ -160,11 +209,16 @@ class TelegramFrontend:
         answers = await self.relay.handle(message, notify)
         await self.send(chat_id, context, answers)
 
+    @staticmethod
+    def _client_message(update: Update, text: str, from_button: bool = False) -> ClientMessage:
+        return ClientMessage(CHANNEL, str(update.effective_chat.id), text, from_button=from_button)
+
     async def send(self, chat_id: int, context: ContextTypes.DEFAULT_TYPE,
                    answers: Sequence[Answer]) -> None:
         """Send one bot turn; its buttons are the only ones that count from now on."""
-        turn = context.chat_data.get("turn", 0) + 1
-        context.chat_data["turn"] = turn
+        chat_data = context.application.chat_data[chat_id]  # jobs have no context.chat_data
+        turn = chat_data.get("turn", 0) + 1
+        chat_data["turn"] = turn
         for answer in answers:
             await self._send_one(chat_id, context, answer, turn)
 
@@ -175,6 +229,11 @@ class TelegramFrontend:
             keyboard = InlineKeyboardMarkup(
                 [[InlineKeyboardButton(b.title, callback_data=(turn, b.payload, b.title))]
                  for b in answer.buttons])
+        if answer.document:
+            await context.bot.send_document(
+                chat_id, InputFile(answer.document["content"], answer.document["filename"]),
+                caption=answer.text[:1024] or None, reply_markup=keyboard)
+            return
         if answer.image:
             await context.bot.send_photo(chat_id, answer.image, caption=answer.text[:1024] or None,
                                          reply_markup=keyboard)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 
+from bot.client_data import ClientData
 from bot.config import Settings
+from bot.crypto import Cipher
 from bot.gemeenten import Gemeenten
 from bot.responses import ResponseCatalog
 from bot.store import Store
@@ -28,3 +30,10 @@ def gemeenten() -> Gemeenten:
 @cache
 def catalog() -> ResponseCatalog:
     return ResponseCatalog.load()
+
+
+@cache
+def client_data() -> ClientData:
+    current = settings()
+    return ClientData(store(), Cipher(current.secret_key, current.old_secret_keys),
+                      current.tracker_db_url)

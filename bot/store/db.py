@@ -43,6 +43,7 @@ class Store:
         with self.sessions.begin() as session:
             client = session.get(Client, client_id) or Client(id=client_id, created_at=now)
             client.last_active_at = now
+            client.retention_warned_at = None
             session.add(client)
             conversation = session.scalars(
                 select(Conversation).where(Conversation.client_id == client_id)

@@ -1,4 +1,5 @@
-"""Nothing a client typed, and no Telegram id, reaches a log line or Rasa's tracker ids."""
+"""Nothing a client typed or noted, and no Telegram id, reaches a log line of any process
+or Rasa's tracker ids."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ def test_no_client_text_or_telegram_id_in_any_log_or_tracker_id(bot_api, fronten
     phone.replies()
     phone.send("qqq zzz onbegrijpelijk")  # a fallback, the path most likely to log text
     phone.replies()
+    phone.send(f"schrijf op dat ik {SECRET_WORDS[0]} heet en in de {SECRET_WORDS[1]} woon")
+    phone.replies()
+    phone.press("Ja, bewaar ze")
+    assert SECRET_WORDS[0] in phone.reply_text()
+    phone.send("/mijngegevens")
+    phone.replies(2)
 
     for log in (var_dir / "log").glob("*"):
         content = log.read_text(errors="replace")

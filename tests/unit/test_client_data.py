@@ -16,7 +16,8 @@ def make(database_url: str, secret: str = "key-1", old: list[str] | None = None)
 
 def consent(data: ClientData, granted: bool = True, purpose: str = "notes") -> None:
     data.record_consent("c1", purpose, granted, version="v1", text_shown=SHOWN, language="nl",
-                        method="button", contact="telegram:42")
+                        method="button",
+                        contact_token=data.cipher.encrypt("telegram:42").decode())
 
 
 def test_notes_need_consent_and_are_encrypted_at_rest(database_url):
@@ -85,3 +86,21 @@ def test_notes_survive_a_key_rotation(database_url):
     assert rotated.rotate_keys() == 2  # the note and the contact
     fresh = make(database_url, secret="new-key")
     assert [n.text for n in fresh.notes("c1")] == ["versleuteld met de oude sleutel"]
+
+
+def test_retention_warns_once_in_advance_then_purges(database_url):
+    from datetime import UTC, datetime, timedelta
+
+    data = make(database_url)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    data.store.record_exchange("c1", "telegram", answers=1, now=start)
+    consent(data)
+    data.add_note("c1", "oude notitie")
+    early = data.due_retention_warnings(start + timedelta(days=20), 30, 7)
+    assert early == []
+    due = data.due_retention_warnings(start + timedelta(days=24), 30, 7)
+    assert due == [("c1", "telegram:42")]
+    assert data.due_retention_warnings(start + timedelta(days=25), 30, 7) == []
+    assert data.purge_expired(start + timedelta(days=29), 30, 90)["notes"] == 0
+    assert data.purge_expired(start + timedelta(days=31), 30, 90)["notes"] == 1
+    assert data.notes("c1") == []

@@ -1,0 +1,117 @@
+"""Consent per purpose: asked when first needed, answered by button or typed yes/no,
+shown and changed with /privacy. The exact text the client saw is stored with it."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.base import SafeAction
+from bot.actions.context import catalog, client_data
+from bot.actions.fallback import previous_bot_response
+
+ACTIVE_PURPOSES = ("notes",)  # purposes whose feature exists; /privacy shows these
+YES = ("affirm", "give_consent")
+
+
+def consent_question(purpose: str, tracker: Tracker) -> str:
+    """The response the client answered: the question, or the /privacy line."""
+    shown = previous_bot_response(tracker)
+    if shown in (f"utter_ask_consent_{purpose}", f"utter_consent_{purpose}_off"):
+        return shown
+    return f"utter_ask_consent_{purpose}"
+
+
+def answered_by(tracker: Tracker) -> str:
+    text = (tracker.latest_message or {}).get("text") or ""
+    return "button" if text.startswith("/") else "typed"
+
+
+class ActionAskConsent(SafeAction):
+    def name(self) -> str:
+        return "action_ask_consent"
+
+    async def act(self, dispatcher: CollectingDispatcher,
+                  tracker: Tracker) -> list[dict[str, Any]]:
+        purpose = tracker.get_slot("consent_purpose") or "notes"
+        dispatcher.utter_message(response=f"utter_ask_consent_{purpose}")
+        return []
+
+
+class ActionConsentReply(SafeAction):
+    def name(self) -> str:
+        return "action_consent_reply"
+
+    async def act(self, dispatcher: CollectingDispatcher,
+                  tracker: Tracker) -> list[dict[str, Any]]:
+        purpose = (next(tracker.get_latest_entity_values("purpose"), None)
+                   or tracker.get_slot("consent_purpose") or "notes")
+        if purpose not in ACTIVE_PURPOSES:
+            dispatcher.utter_message(response="utter_fallback")
+            return []
+        granted = tracker.get_intent_of_latest_message() in YES
+        question = consent_question(purpose, tracker)
+        shown = catalog().render(question).text
+        metadata = (tracker.latest_message or {}).get("metadata") or {}
+        await asyncio.to_thread(
+            client_data().record_consent, tracker.sender_id, purpose, granted,
+            version=hashlib.sha256(shown.encode()).hexdigest()[:12], text_shown=shown,
+            language=metadata.get("language", "nl"), method=answered_by(tracker),
+            contact_token=metadata.get("contact"))
+        events: list[dict[str, Any]] = [SlotSet("consent_purpose", None)]
+        if not granted:
+            dispatcher.utter_message(response=f"utter_consent_refused_{purpose}")
+            return [*events, SlotSet("pending_note", None)]
+        if purpose == "notes" and question == "utter_ask_consent_notes":
+            from bot.actions.notes import save_pending_note  # notes asks consent in turn
+
+            return events + await save_pending_note(dispatcher, tracker.sender_id,
+                                                     tracker.get_slot("pending_note"))
+        dispatcher.utter_message(response=f"utter_consent_given_{purpose}")
+        return events
+
+
+class ActionWithdrawConsent(SafeAction):
+    def name(self) -> str:
+        return "action_withdraw_consent"
+
+    async def act(self, dispatcher: CollectingDispatcher,
+                  tracker: Tracker) -> list[dict[str, Any]]:
+        purpose = next(tracker.get_latest_entity_values("purpose"), None)
+        if purpose not in ACTIVE_PURPOSES:
+            dispatcher.utter_message(response="utter_fallback")
+            return []
+        data = client_data()
+        count = len(await asyncio.to_thread(data.notes, tracker.sender_id))
+        shown = catalog().render(f"utter_consent_{purpose}_on").text
+        await asyncio.to_thread(
+            data.record_consent, tracker.sender_id, purpose, False,
+            version=hashlib.sha256(shown.encode()).hexdigest()[:12], text_shown=shown,
+            language="nl", method=answered_by(tracker))
+        dispatcher.utter_message(response=f"utter_consent_withdrawn_{purpose}", count=count)
+        return []
+
+
+class ActionShowConsent(SafeAction):
+    def name(self) -> str:
+        return "action_show_consent"
+
+    async def act(self, dispatcher: CollectingDispatcher,
+                  tracker: Tracker) -> list[dict[str, Any]]:
+        state = await asyncio.to_thread(client_data().consents, tracker.sender_id)
+        dispatcher.utter_message(response="utter_consent_intro")
+        for purpose in ACTIVE_PURPOSES:
+            on_off = "on" if state[purpose] else "off"
+            dispatcher.utter_message(response=f"utter_consent_{purpose}_{on_off}")
+        dispatcher.utter_message(response="utter_consent_more")
+        return []
+
+
+def ask_consent(purpose: str) -> list[dict[str, Any]]:
+    """Events that make the consent question the next thing the client sees."""
+    return [SlotSet("consent_purpose", purpose), FollowupAction("action_ask_consent")]
