@@ -7,6 +7,8 @@
   train      train a model if the content changed
   eval       NLU figures on the held-out messages
   check      validate the content
+  rotate-keys  re-encrypt notes with SECRET_KEY after a key change (OLD_SECRET_KEYS
+             holds the previous keys until this has run)
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from bot.logging_setup import setup_logging
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bot")
-    parser.add_argument("command", choices=["run", "frontend", "actions", "train", "eval", "check"])
+    parser.add_argument("command", choices=["run", "frontend", "actions", "train", "eval", "check",
+                                            "rotate-keys"])
     args = parser.parse_args()
     setup_logging(args.command)
     if args.command == "actions":
@@ -37,10 +40,27 @@ def main() -> None:
     elif args.command == "check":
         from bot.content_check import main as check
         raise SystemExit(check())
+    elif args.command == "rotate-keys":
+        rotate_keys(Settings.from_env())
     elif args.command == "frontend":
         asyncio.run(run_frontend(Settings.from_env()))
     else:
         run_all()
+
+
+def rotate_keys(settings: Settings) -> None:
+    from bot.client_data import ClientData
+    from bot.crypto import Cipher
+    from bot.store import Store
+    from bot.store.migrate import upgrade
+
+    upgrade(settings.database_url)
+    data = ClientData(Store(settings.database_url),
+                      Cipher(settings.secret_key, settings.old_secret_keys),
+                      settings.tracker_db_url)
+    count = data.rotate_keys(actor=f"admin:{os.environ.get('USER', 'unknown')}")
+    print(f"{count} values re-encrypted with the current SECRET_KEY. "
+          "OLD_SECRET_KEYS can now be removed.")
 
 
 def run_all() -> None:
