@@ -166,7 +166,6 @@ class ClientData:
                          for n in self.notes(client_id)],
             "gesprekken": [{"id": m.id, "wanneer": _iso(m.starts_at), "met": m.with_whom}
                            for m in meetings],
-            "hulpvragen_aan_steunpunt": [],
             "gespreksstatistiek": [{"begonnen": _iso(c.started_at),
                                     "laatste_bericht": _iso(c.last_message_at),
                                     "berichten_van_jou": c.messages_in,

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+from pathlib import Path
 
+from bot.config import VAR
 from bot.local_bot_api import LocalBotApi, PhoneMessage
 
 CHAT_ID = 424242
@@ -29,12 +31,23 @@ class TerminalPhone:
         if event != "new" or message.chat_id != CHAT_ID or not message.from_bot:
             return
         prefix = "[afbeelding] " if message.kind == "photo" else ""
+        if message.kind == "document" and message.file_bytes is not None:
+            prefix = f"[bestand: {self.save(message)}] "
         print(f"\nAssistent: {prefix}{message.text}")
         if message.buttons:
             for number, (title, _) in enumerate(message.buttons, start=1):
                 print(f"   [{number}] {title}")
             self.keyboard = (message.message_id, message.buttons)
         print("Jij: ", end="", flush=True)
+
+    @staticmethod
+    def save(message: PhoneMessage) -> Path:
+        """A file the bot sent, kept under var/downloads/ so you can open it."""
+        folder = VAR / "downloads"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / (message.file_name or f"bestand-{message.message_id}")
+        path.write_bytes(message.file_bytes or b"")
+        return path
 
     async def handle_line(self, line: str) -> None:
         line = line.strip()

@@ -40,9 +40,9 @@ def conversation_log(url: str, sender_id: str) -> list[dict[str, Any]]:
     for type_name, timestamp, data in rows:
         if type_name in ("user", "bot"):
             text = json.loads(data or "{}").get("text") or ""
-            log.append({"from": "client" if type_name == "user" else "assistent",
-                        "at": datetime.fromtimestamp(timestamp, UTC).isoformat(),
-                        "text": text})
+            log.append({"van": "jij" if type_name == "user" else "assistent",
+                        "wanneer": datetime.fromtimestamp(timestamp, UTC).isoformat(),
+                        "tekst": text})
     return log
 
 

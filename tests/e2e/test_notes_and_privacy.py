@@ -114,7 +114,7 @@ def test_export_sends_a_readable_summary_and_a_json_file(phone):
     exported = json.loads(document.file_bytes)
     assert exported["notities"][0]["tekst"] == "Ik een tolk wil bij het gesprek"
     assert exported["toestemmingen"][0]["doel"] == "notes"
-    said = [line["text"] for line in exported["gesprekslog"] if line["from"] == "client"]
+    said = [line["tekst"] for line in exported["gesprekslog"] if line["van"] == "jij"]
     assert "onthoud dat ik een tolk wil bij het gesprek" in said
 
 

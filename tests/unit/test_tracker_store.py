@@ -27,8 +27,8 @@ def rasa_events_table(url: str) -> Table:
 def test_the_log_shows_who_said_what_and_erasure_removes_only_that_sender(database_url):
     rasa_events_table(database_url)
     log = conversation_log(database_url, "a")
-    assert [(line["from"], line["text"]) for line in log] == [("client", "hoi"),
+    assert [(line["van"], line["tekst"]) for line in log] == [("jij", "hoi"),
                                                               ("assistent", "hallo!")]
     assert erase_conversation(database_url, "a") == 3
     assert conversation_log(database_url, "a") == []
-    assert [line["text"] for line in conversation_log(database_url, "b")] == ["x"]
+    assert [line["tekst"] for line in conversation_log(database_url, "b")] == ["x"]
