@@ -90,6 +90,7 @@ async def run_frontend(settings: Settings) -> None:
     from bot.data_control import DataControl
     from bot.gemeenten import Gemeenten
     from bot.local_bot_api import LocalBotApi
+    from bot.meetings import Meetings
     from bot.rasa_client import RasaClient
     from bot.relay import Relay
     from bot.responses import ResponseCatalog
@@ -111,7 +112,8 @@ async def run_frontend(settings: Settings) -> None:
     cipher = Cipher(settings.secret_key, settings.old_secret_keys)
     relay = Relay(settings, rasa, catalog, store, cipher)
     data_control = DataControl(ClientData(store, cipher, settings.tracker_db_url), catalog)
-    frontend = TelegramFrontend(settings, relay, Gemeenten.load(), data_control)
+    frontend = TelegramFrontend(settings, relay, Gemeenten.load(), data_control,
+                                Meetings(store, cipher))
     stop = asyncio.Event()
     stop_on_signals(stop)
     tasks = [asyncio.create_task(serve(frontend.build(), frontend, settings, stop))]

@@ -7,6 +7,7 @@ notes are decrypted only here.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +16,15 @@ from sqlalchemy import delete, select
 
 from bot.crypto import Cipher
 from bot.store import Store
-from bot.store.models import AuditEntry, Client, Consent, Conversation, Meeting, Note
+from bot.store.models import (
+    AuditEntry,
+    Client,
+    Consent,
+    Conversation,
+    Meeting,
+    Note,
+    Reminder,
+)
 from bot.tracker_store import conversation_log, erase_conversation
 
 PURPOSES = ("notes", "reminders", "sharing")
@@ -85,6 +94,10 @@ class ClientData:
     def _forget_purpose(self, session, client: Client, purpose: str) -> None:  # type: ignore[no-untyped-def]
         if purpose == "notes":
             session.execute(delete(Note).where(Note.client_id == client.id))
+        if purpose == "reminders":
+            meetings = select(Meeting.id).where(Meeting.client_id == client.id)
+            session.execute(delete(Reminder).where(Reminder.meeting_id.in_(meetings),
+                                                   Reminder.sent_at.is_(None)))
         session.flush()
         still_granted = {c.purpose for c in self._latest(session, client.id) if c.granted}
         if not still_granted & set(NEEDS_CONTACT):
@@ -97,6 +110,16 @@ class ClientData:
                                        .order_by(Consent.id)):
             latest[consent.purpose] = consent
         return list(latest.values())
+
+    def count_for_purpose(self, client_id: str, purpose: str) -> int:
+        """How much a withdrawal would erase: notes, or reminders still to come."""
+        with self.store.session() as session:
+            if purpose == "notes":
+                return session.query(Note).filter_by(client_id=client_id).count()
+            if purpose == "reminders":
+                return session.query(Reminder).join(Meeting).filter(
+                    Meeting.client_id == client_id, Reminder.sent_at.is_(None)).count()
+        return 0
 
     def contact(self, client_id: str) -> str | None:
         client = self.store.client(client_id)
@@ -164,7 +187,10 @@ class ClientData:
                                "wanneer": _iso(c.at)} for c in consents],
             "notities": [{"id": n.id, "tekst": n.text, "gesprek": n.meeting_id}
                          for n in self.notes(client_id)],
-            "gesprekken": [{"id": m.id, "wanneer": _iso(m.starts_at), "met": m.with_whom}
+            "gesprekken": [{"id": m.id, "wanneer": _iso(m.starts_at), "met": m.with_whom,
+                            "status": m.status,
+                            "voorbereiding": (json.loads(self.cipher.decrypt(m.details))
+                                              if m.details else {})}
                            for m in meetings],
             "gespreksstatistiek": [{"begonnen": _iso(c.started_at),
                                     "laatste_bericht": _iso(c.last_message_at),

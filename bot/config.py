@@ -51,6 +51,7 @@ class Settings:
     history_retention_days: float = 90
     retention_warning_days: float = 7
     retention_check_seconds: float = 3600
+    reminder_check_seconds: float = 30
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -80,6 +81,7 @@ class Settings:
             history_retention_days=float(env.get("HISTORY_RETENTION_DAYS", "90")),
             retention_warning_days=float(env.get("RETENTION_WARNING_DAYS", "7")),
             retention_check_seconds=float(env.get("RETENTION_CHECK_SECONDS", "3600")),
+            reminder_check_seconds=float(env.get("REMINDER_CHECK_SECONDS", "30")),
         )
 
 

@@ -26,7 +26,8 @@ MAX_WORDS = 80
 SOURCED_FILES = ("knowledge.yml", "complaints.yml")
 KNOWN_PLACEHOLDERS = {"gemeente_name", "limit", "note_text", "note_id", "count", "notes",
                       "meeting_date", "consents", "meetings", "events", "messages",
-                      "first_seen", "days"}
+                      "first_seen", "days", "when", "with_whom", "topic", "wish", "worry",
+                      "questions", "documents", "bring", "meeting_id"}
 # Button payloads the front end handles itself (privacy commands), not Rasa.
 FRONTEND_PAYLOADS = {"/mijngegevens", "/vergeet", "/vergeet_bevestigd"}
 PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$")
@@ -81,12 +82,17 @@ def check_variation(path: Path, line: int, name: str, variation: dict,
     unknown = set(re.findall(r"\{(\w+)\}", text)) - KNOWN_PLACEHOLDERS
     if unknown:
         found.append(Problem(path, line, f"{name} uses unknown placeholders {sorted(unknown)}"))
+    if "\n\n" in text and not variation.get("buttons"):
+        found.append(Problem(path, line, f"{name} has a blank line but no buttons: Rasa's REST "
+                                         "channel would split it into separate messages"))
     if path.name in SOURCED_FILES and "Bron:" not in text:
         found.append(Problem(path, line, f"{name} does not name its source (Bron: ...)"))
     for button in variation.get("buttons") or []:
         payload = str(button.get("payload", ""))
         if payload in FRONTEND_PAYLOADS:
             continue
+        if name.startswith("utter_ask_") and payload and not payload.startswith("/"):
+            continue  # a ready answer to a form question, sent as if typed
         match = PAYLOAD.match(payload)
         if not match or match[1] not in intents:
             found.append(Problem(path, line, f"{name} has a button to an unknown payload "

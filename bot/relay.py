@@ -109,6 +109,6 @@ class Relay:
 def answer_from_rasa(reply: dict[str, Any]) -> Answer:
     buttons = tuple(Button(str(b.get("title", "")), str(b.get("payload", "")))
                     for b in reply.get("buttons") or [])
-    custom = reply.get("custom") or {}
+    custom = reply.get("custom") if isinstance(reply.get("custom"), dict) else {}
     return Answer(text=reply.get("text") or "", buttons=buttons, image=reply.get("image"),
-                  document=custom.get("document") if isinstance(custom, dict) else None)
+                  document=custom.get("document"), card=custom.get("gesprekskaart"))

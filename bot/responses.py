@@ -34,6 +34,7 @@ class Answer:
     buttons: tuple[Button, ...] = ()
     image: str | None = None
     document: dict[str, Any] | None = None
+    card: dict[str, Any] | None = None  # gesprekskaart data; each channel draws the picture
 
     def as_rasa_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"text": self.text,

@@ -36,9 +36,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot import clock
+from bot.card_pictures import CardPictures
 from bot.config import Settings
 from bot.data_control import DataControl
 from bot.gemeenten import Gemeenten
+from bot.meeting_card import format_meeting_moment
+from bot.meetings import Meetings
 from bot.relay import ClientMessage, Relay
 from bot.responses import Answer
 from bot.update_processor import PerChatUpdateProcessor
@@ -52,12 +56,15 @@ MEDIA = (filters.PHOTO | filters.Sticker.ALL | filters.VOICE | filters.AUDIO | f
          | filters.VIDEO_NOTE | filters.Document.ALL | filters.LOCATION | filters.CONTACT
          | filters.ANIMATION | filters.POLL | filters.Dice.ALL | filters.VENUE)
 DEEP_LINK = re.compile(r"^[a-z0-9-]{1,64}$")
+REMINDER_MESSAGES = {"before": "utter_meeting_reminder", "follow_up": "utter_meeting_follow_up"}
 
 
 class TelegramFrontend:
     def __init__(self, settings: Settings, relay: Relay, gemeenten: Gemeenten,
-                 data_control: DataControl) -> None:
+                 data_control: DataControl, meetings: Meetings) -> None:
         self.settings = settings
+        self.meetings = meetings
+        self.cards = CardPictures(relay.catalog)
         self.relay = relay
         self.gemeenten = gemeenten
         self.data_control = data_control
@@ -96,6 +103,8 @@ class TelegramFrontend:
         if app.job_queue:
             app.job_queue.run_repeating(self.retention_check, first=5,
                                         interval=self.settings.retention_check_seconds)
+            app.job_queue.run_repeating(self.send_due_reminders, first=2,
+                                        interval=self.settings.reminder_check_seconds)
         return app
 
     async def set_commands(self, app: Application) -> None:
@@ -142,12 +151,23 @@ class TelegramFrontend:
         """Tell clients in advance that their notes expire, then purge what expired."""
         warnings, purged = await self.data_control.retention(self.settings)
         for contact in warnings:
-            channel, _, chat_key = contact.partition(":")
-            if channel == CHANNEL and chat_key.lstrip("-").isdigit():
-                await self.send(int(chat_key), context, [self.relay.notice(
-                    "utter_retention_warning", days=self.settings.retention_warning_days)])
+            if (chat_id := telegram_chat(contact)) is not None:
+                days = f"{self.settings.retention_warning_days:g}"
+                await self.send(chat_id, context,
+                                [self.relay.notice("utter_retention_warning", days=days)])
         if purged["notes"] or purged["events"]:
             log.info("Retention purge: %s", purged)
+
+    async def send_due_reminders(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Reminders come from the store, so a restart loses none; each is claimed in the
+        store before it is sent, so none goes out twice."""
+        for due in await asyncio.to_thread(self.meetings.claim_due, clock.now()):
+            chat_id = telegram_chat(due.contact)
+            if chat_id is None:
+                continue
+            when = format_meeting_moment(due.starts_at, due.has_time)
+            await self.send(chat_id, context, [self.relay.notice(
+                REMINDER_MESSAGES[due.kind], when=when, meeting_id=str(due.meeting_id))])
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.relay_to_rasa(update, context, update.effective_message.text or "")
@@ -229,6 +249,11 @@ class TelegramFrontend:
             keyboard = InlineKeyboardMarkup(
                 [[InlineKeyboardButton(b.title, callback_data=(turn, b.payload, b.title))]
                  for b in answer.buttons])
+        if answer.card:
+            picture = await asyncio.to_thread(self.cards.picture, answer.card)
+            await context.bot.send_photo(chat_id, InputFile(picture, "gesprekskaart.png"),
+                                         reply_markup=keyboard)
+            return
         if answer.document:
             await context.bot.send_document(
                 chat_id, InputFile(answer.document["content"], answer.document["filename"]),
@@ -257,6 +282,12 @@ class TelegramFrontend:
                 await query.edit_message_reply_markup(reply_markup=None)
         except BadRequest:
             pass  # already edited, or too old to edit: nothing left to press either way
+
+
+def telegram_chat(contact: str) -> int | None:
+    """The Telegram chat id in a stored contact ("telegram:<chat id>"), if it is one."""
+    channel, _, chat_key = contact.partition(":")
+    return int(chat_key) if channel == CHANNEL and chat_key.lstrip("-").isdigit() else None
 
 
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:

@@ -31,3 +31,9 @@ class SafeAction(Action, metaclass=ABCMeta):
     async def act(self, dispatcher: CollectingDispatcher,
                   tracker: Tracker) -> list[dict[str, Any]]:
         """The action's work; send responses by name, return events."""
+
+
+def entity_id(tracker: Tracker, entity: str) -> int | None:
+    """A numeric id from a button payload (note_id, meeting_id); None if absent or forged."""
+    value = next(tracker.get_latest_entity_values(entity), None)
+    return int(value) if value is not None and str(value).isdigit() else None

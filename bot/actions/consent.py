@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -15,7 +16,7 @@ from bot.actions.base import SafeAction
 from bot.actions.context import catalog, client_data
 from bot.actions.fallback import previous_bot_response
 
-ACTIVE_PURPOSES = ("notes",)  # purposes whose feature exists; /privacy shows these
+ACTIVE_PURPOSES = ("notes", "reminders")  # purposes whose feature exists; /privacy shows these
 YES = ("affirm", "give_consent")
 
 
@@ -66,12 +67,18 @@ class ActionConsentReply(SafeAction):
         events: list[dict[str, Any]] = [SlotSet("consent_purpose", None)]
         if not granted:
             dispatcher.utter_message(response=f"utter_consent_refused_{purpose}")
-            return [*events, SlotSet("pending_note", None)]
+            return [*events, SlotSet("pending_note", None), SlotSet("pending_meeting", None)]
         if purpose == "notes" and question == "utter_ask_consent_notes":
             from bot.actions.notes import save_pending_note  # notes asks consent in turn
 
             return events + await save_pending_note(dispatcher, tracker.sender_id,
                                                      tracker.get_slot("pending_note"))
+        pending_meeting = tracker.get_slot("pending_meeting")
+        if purpose == "reminders" and pending_meeting:
+            from bot.actions.meeting import save_meeting  # meetings ask consent in turn
+
+            await save_meeting(dispatcher, tracker.sender_id, json.loads(pending_meeting))
+            return [*events, SlotSet("pending_meeting", None)]
         dispatcher.utter_message(response=f"utter_consent_given_{purpose}")
         return events
 
@@ -87,7 +94,7 @@ class ActionWithdrawConsent(SafeAction):
             dispatcher.utter_message(response="utter_fallback")
             return []
         data = client_data()
-        count = len(await asyncio.to_thread(data.notes, tracker.sender_id))
+        count = await asyncio.to_thread(data.count_for_purpose, tracker.sender_id, purpose)
         shown = catalog().render(f"utter_consent_{purpose}_on").text
         await asyncio.to_thread(
             data.record_consent, tracker.sender_id, purpose, False,

@@ -8,6 +8,7 @@ from bot.client_data import ClientData
 from bot.config import Settings
 from bot.crypto import Cipher
 from bot.gemeenten import Gemeenten
+from bot.meetings import Meetings
 from bot.responses import ResponseCatalog
 from bot.store import Store
 
@@ -37,3 +38,9 @@ def client_data() -> ClientData:
     current = settings()
     return ClientData(store(), Cipher(current.secret_key, current.old_secret_keys),
                       current.tracker_db_url)
+
+
+@cache
+def meetings() -> Meetings:
+    current = settings()
+    return Meetings(store(), Cipher(current.secret_key, current.old_secret_keys))

@@ -7,16 +7,17 @@ import asyncio
 import re
 from typing import Any
 
-from babel.dates import format_datetime
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.actions.base import SafeAction
+from bot import clock
+from bot.actions.base import SafeAction, entity_id
 from bot.actions.consent import ask_consent
-from bot.actions.context import client_data
+from bot.actions.context import client_data, meetings
 from bot.client_data import MAX_NOTE_LENGTH
+from bot.meeting_card import format_meeting_moment
 
 # "schrijf op dat ...", "noteer: ...", "kun je onthouden dat ...", "write down that ..."
 _WITH_DAT = re.compile(
@@ -44,9 +45,16 @@ async def save_pending_note(dispatcher: CollectingDispatcher, sender_id: str,
     """With consent: keep the note the client already typed, or ask for it."""
     if not pending:
         return [FollowupAction("note_form")]
-    await asyncio.to_thread(client_data().add_note, sender_id, pending)
+    await asyncio.to_thread(client_data().add_note, sender_id, pending,
+                            await next_meeting_id(sender_id))
     dispatcher.utter_message(response="utter_note_saved", note_text=pending)
     return [SlotSet("pending_note", None)]
+
+
+async def next_meeting_id(sender_id: str) -> int | None:
+    """Notes belong to the client's next planned meeting, if one is known."""
+    meeting = await asyncio.to_thread(meetings().next_meeting, sender_id, clock.now())
+    return meeting.id if meeting else None
 
 
 class ActionStartNote(SafeAction):
@@ -98,7 +106,8 @@ class ActionSaveNote(SafeAction):
             return reset
         if not await asyncio.to_thread(data.has_consent, tracker.sender_id, "notes"):
             return [*reset, SlotSet("pending_note", text), *ask_consent("notes")]
-        await asyncio.to_thread(data.add_note, tracker.sender_id, text)
+        await asyncio.to_thread(data.add_note, tracker.sender_id, text,
+                                await next_meeting_id(tracker.sender_id))
         dispatcher.utter_message(response="utter_note_saved", note_text=text)
         return reset
 
@@ -123,7 +132,8 @@ class ActionShowNotes(SafeAction):
                 group = note.meeting_id
                 if note.meeting_starts_at:
                     dispatcher.utter_message(response="utter_notes_group_meeting",
-                                             meeting_date=dutch_date(note.meeting_starts_at))
+                                             meeting_date=format_meeting_moment(
+                                                 note.meeting_starts_at, True))
                 else:
                     dispatcher.utter_message(response="utter_notes_group_next")
             dispatcher.utter_message(response="utter_note_item", note_text=note.text,
@@ -147,18 +157,13 @@ class ActionNotesCard(SafeAction):
         return []
 
 
-def note_id_of(tracker: Tracker) -> int | None:
-    value = next(tracker.get_latest_entity_values("note_id"), None)
-    return int(value) if value is not None and str(value).isdigit() else None
-
-
 class ActionStartEdit(SafeAction):
     def name(self) -> str:
         return "action_start_edit"
 
     async def act(self, dispatcher: CollectingDispatcher,
                   tracker: Tracker) -> list[dict[str, Any]]:
-        note_id = note_id_of(tracker)
+        note_id = entity_id(tracker, "note_id")
         notes = await asyncio.to_thread(client_data().notes, tracker.sender_id)
         note = next((n for n in notes if n.id == note_id), None)
         if note is None:
@@ -192,14 +197,9 @@ class ActionDeleteNote(SafeAction):
 
     async def act(self, dispatcher: CollectingDispatcher,
                   tracker: Tracker) -> list[dict[str, Any]]:
-        note_id = note_id_of(tracker)
+        note_id = entity_id(tracker, "note_id")
         deleted = note_id is not None and await asyncio.to_thread(
             client_data().delete_note, tracker.sender_id, note_id)
         dispatcher.utter_message(response="utter_note_deleted" if deleted
                                  else "utter_note_not_found")
         return []
-
-
-def dutch_date(moment) -> str:  # type: ignore[no-untyped-def]
-    return format_datetime(moment, "EEEE d MMMM 'om' HH:mm", tzinfo="Europe/Amsterdam",
-                           locale="nl_NL")

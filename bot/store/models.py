@@ -84,11 +84,32 @@ class Meeting(Base):
     client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"),
                                            index=True)
     starts_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    has_time: Mapped[bool] = mapped_column(Boolean, default=True)
     with_whom: Mapped[str | None] = mapped_column(String(32))
+    # what the client answered in the preparation (topic, wishes, questions...), encrypted
+    details: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default="planned")  # planned, cancelled
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     client: Mapped[Client] = relationship(back_populates="meetings")
     notes: Mapped[list[Note]] = relationship(back_populates="meeting")
+    reminders: Mapped[list[Reminder]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="Reminder.due_at")
+
+
+class Reminder(Base):
+    """A message due at a time: the day before, two hours before, and "hoe ging het?"."""
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"),
+                                            index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # before, follow_up
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="reminders")
 
 
 class Note(Base):

@@ -91,7 +91,7 @@ def test_withdrawing_consent_in_privacy_deletes_the_notes(phone, database_url):
     give_note_consent(phone)
     phone.replies()
     phone.send("/privacy")
-    replies = phone.replies(3)
+    replies = phone.replies(4)
     assert any("Notities bewaren: AAN" in m.text for m in replies)
     phone.press("Zet uit en wis notities")
     assert "gewist (1)" in phone.reply_text()
