@@ -30,8 +30,8 @@ class TerminalPhone:
     def show(self, event: str, message: PhoneMessage) -> None:
         if event != "new" or message.chat_id != CHAT_ID or not message.from_bot:
             return
-        prefix = "[afbeelding] " if message.kind == "photo" else ""
-        if message.kind == "document" and message.file_bytes is not None:
+        prefix = ""
+        if message.kind in ("photo", "document") and message.file_bytes is not None:
             prefix = f"[bestand: {self.save(message)}] "
         print(f"\nAssistent: {prefix}{message.text}")
         if message.buttons:
@@ -45,7 +45,7 @@ class TerminalPhone:
         """A file the bot sent, kept under var/downloads/ so you can open it."""
         folder = VAR / "downloads"
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / (message.file_name or f"bestand-{message.message_id}")
+        path = folder / (message.file_name or f"bestand-{message.message_id}.png")
         path.write_bytes(message.file_bytes or b"")
         return path
 
