@@ -95,9 +95,9 @@ class ClientData:
         if purpose == "notes":
             session.execute(delete(Note).where(Note.client_id == client.id))
         if purpose == "reminders":
-            meetings = select(Meeting.id).where(Meeting.client_id == client.id)
-            session.execute(delete(Reminder).where(Reminder.meeting_id.in_(meetings),
-                                                   Reminder.sent_at.is_(None)))
+            # meetings are kept only to remind: they go, with their reminders
+            for meeting in session.scalars(select(Meeting).where(Meeting.client_id == client.id)):
+                session.delete(meeting)
         session.flush()
         still_granted = {c.purpose for c in self._latest(session, client.id) if c.granted}
         if not still_granted & set(NEEDS_CONTACT):
@@ -256,12 +256,16 @@ class ClientData:
             stale_history = session.scalars(select(Client.id).where(
                 Client.last_active_at < now - timedelta(days=history_days))).all()
             session.execute(delete(Conversation).where(Conversation.client_id.in_(stale_history)))
+            past = session.scalars(select(Meeting).where(
+                Meeting.starts_at < now - timedelta(days=history_days))).all()
+            for meeting in past:
+                session.delete(meeting)
         events = sum(erase_conversation(self.tracker_url, client_id)
                      for client_id in stale_history)
-        if notes or events:
+        if notes or events or past:
             self.audit("system", "retention_purge", None,
-                       detail=f"{notes} notes, {events} conversation events")
-        return {"notes": notes, "events": events}
+                       detail=f"{notes} notes, {len(past)} meetings, {events} conversation events")
+        return {"notes": notes, "meetings": len(past), "events": events}
 
     def audit(self, actor: str, action: str, client_id: str | None, detail: str = "") -> None:
         with self.store.sessions.begin() as session:

@@ -104,3 +104,20 @@ def test_retention_warns_once_in_advance_then_purges(database_url):
     assert data.purge_expired(start + timedelta(days=29), 30, 90)["notes"] == 0
     assert data.purge_expired(start + timedelta(days=31), 30, 90)["notes"] == 1
     assert data.notes("c1") == []
+
+
+def test_withdrawing_reminders_deletes_the_meetings_kept_for_them(database_url):
+    from datetime import UTC, datetime
+
+    from bot.meetings import Meetings
+
+    data = make(database_url)
+    consent(data, purpose="reminders")
+    meetings = Meetings(data.store, data.cipher)
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    meeting_id = meetings.save("c1", datetime(2026, 12, 8, 9, tzinfo=UTC), True, None, {}, now)
+    meetings.schedule_reminders("c1", meeting_id, now)
+    assert data.count_for_purpose("c1", "reminders") == 3
+    consent(data, granted=False, purpose="reminders")
+    assert meetings.get("c1", meeting_id) is None
+    assert data.count_for_purpose("c1", "reminders") == 0
