@@ -27,7 +27,8 @@ SOURCED_FILES = ("knowledge.yml", "complaints.yml")
 KNOWN_PLACEHOLDERS = {"gemeente_name", "limit", "note_text", "note_id", "count", "notes",
                       "meeting_date", "consents", "meetings", "events", "messages",
                       "first_seen", "days", "when", "with_whom", "topic", "wish", "worry",
-                      "questions", "documents", "bring", "meeting_id"}
+                      "questions", "documents", "bring", "meeting_id", "made_known",
+                      "last_day", "reason"}
 # Button payloads the front end handles itself (privacy commands), not Rasa.
 FRONTEND_PAYLOADS = {"/mijngegevens", "/vergeet", "/vergeet_bevestigd"}
 PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$")
