@@ -41,11 +41,17 @@ def yes_no(value: str) -> str:
     return value.strip()
 
 
+def answer_given(value: Any) -> bool:
+    return value is not None and bool(str(value).strip()) and not str(value).startswith("/")
+
+
 def read_when(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
     """The meeting time from the client's words, or a question to try again."""
     if value is None:
         return {"meeting_when": None}
     text = str(value).strip()
+    if text.startswith("/"):
+        return {"meeting_when": None}
     if text == SKIPPED:
         return {"meeting_when": SKIPPED, "meeting_at": None, "meeting_has_time": None}
     parsed = parse_meeting_time(text, clock.now())
@@ -56,9 +62,28 @@ def read_when(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
             "meeting_has_time": parsed.has_time}
 
 
+def free_text(slot: str):  # type: ignore[no-untyped-def]
+    """A validator that keeps what the client typed, but not a command or button payload
+    that the form's free-text question happened to catch (e.g. /start)."""
+
+    def validate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                 domain: DomainDict) -> dict[str, Any]:
+        text = str(value).strip() if value is not None else ""
+        return {slot: text if text and not text.startswith("/") else None}
+
+    return validate
+
+
 class ValidateMeetingForm(FormValidationAction):
     def name(self) -> str:
         return "validate_meeting_form"
+
+    validate_meeting_with = free_text("meeting_with")
+    validate_meeting_topic = free_text("meeting_topic")
+    validate_meeting_wish = free_text("meeting_wish")
+    validate_meeting_worry = free_text("meeting_worry")
+    validate_meeting_questions = free_text("meeting_questions")
+    validate_meeting_documents = free_text("meeting_documents")
 
     def validate_meeting_when(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -66,15 +91,15 @@ class ValidateMeetingForm(FormValidationAction):
 
     def validate_meeting_bring(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return {"meeting_bring": yes_no(str(value)) if value else None}
+        return {"meeting_bring": yes_no(str(value)) if answer_given(value) else None}
 
     def validate_meeting_know_options(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return {"meeting_know_options": yes_no(str(value)) if value else None}
+        return {"meeting_know_options": yes_no(str(value)) if answer_given(value) else None}
 
     def validate_meeting_can_say(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        return {"meeting_can_say": yes_no(str(value)) if value else None}
+        return {"meeting_can_say": yes_no(str(value)) if answer_given(value) else None}
 
 
 class ValidateMoveForm(FormValidationAction):
