@@ -40,6 +40,8 @@ def conversation_log(url: str, sender_id: str) -> list[dict[str, Any]]:
     for type_name, timestamp, data in rows:
         if type_name in ("user", "bot"):
             text = json.loads(data or "{}").get("text") or ""
+            if type_name == "user" and text.startswith("/"):
+                text = f"(knop: {text[1:].split('{')[0]})"  # a button press, not typed words
             log.append({"van": "jij" if type_name == "user" else "assistent",
                         "wanneer": datetime.fromtimestamp(timestamp, UTC).isoformat(),
                         "tekst": text})

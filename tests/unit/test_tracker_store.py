@@ -16,6 +16,7 @@ def rasa_events_table(url: str) -> Table:
     engine = create_engine(url)
     events.metadata.create_all(engine)
     rows = [("a", "user", 1.0, {"text": "hoi"}), ("a", "bot", 2.0, {"text": "hallo!"}),
+            ("a", "user", 2.5, {"text": '/give_consent{"purpose": "notes"}'}),
             ("a", "action", 3.0, {"name": "action_listen"}), ("b", "user", 4.0, {"text": "x"})]
     with engine.begin() as connection:
         connection.execute(events.insert(), [
@@ -27,8 +28,8 @@ def rasa_events_table(url: str) -> Table:
 def test_the_log_shows_who_said_what_and_erasure_removes_only_that_sender(database_url):
     rasa_events_table(database_url)
     log = conversation_log(database_url, "a")
-    assert [(line["van"], line["tekst"]) for line in log] == [("jij", "hoi"),
-                                                              ("assistent", "hallo!")]
-    assert erase_conversation(database_url, "a") == 3
+    assert [(line["van"], line["tekst"]) for line in log] == [
+        ("jij", "hoi"), ("assistent", "hallo!"), ("jij", "(knop: give_consent)")]
+    assert erase_conversation(database_url, "a") == 4
     assert conversation_log(database_url, "a") == []
     assert [line["tekst"] for line in conversation_log(database_url, "b")] == ["x"]
