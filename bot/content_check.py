@@ -1,7 +1,7 @@
 """`make check`: the content is complete and within the rules before it is trained or shown.
 
 - Rasa's own validation of domain, NLU data, rules and stories;
-- every response: at most MAX_WORDS words per message, known placeholders only, every
+- every response: at most MAX_WORDS words per message, known {fields} only, every
   button payload an intent the domain knows;
 - every knowledge and complaint answer names its source ("Bron:");
 - every intent has an answer in a rule or story;
@@ -24,7 +24,7 @@ from bot.training import RASA, rasa_env
 
 MAX_WORDS = 80
 SOURCED_FILES = ("knowledge.yml", "complaints.yml")
-KNOWN_PLACEHOLDERS = {"gemeente_name", "limit", "note_text", "note_id", "count", "notes",
+KNOWN_FIELDS = {"gemeente_name", "limit", "note_text", "note_id", "count", "notes",
                       "meeting_date", "consents", "meetings", "events", "messages",
                       "first_seen", "days", "when", "with_whom", "topic", "wish", "worry",
                       "questions", "documents", "bring", "meeting_id", "made_known",
@@ -80,9 +80,9 @@ def check_variation(path: Path, line: int, name: str, variation: dict,
     words = len(re.findall(r"\w+", text))
     if words > MAX_WORDS:
         found.append(Problem(path, line, f"{name} has {words} words (at most {MAX_WORDS})"))
-    unknown = set(re.findall(r"\{(\w+)\}", text)) - KNOWN_PLACEHOLDERS
+    unknown = set(re.findall(r"\{(\w+)\}", text)) - KNOWN_FIELDS
     if unknown:
-        found.append(Problem(path, line, f"{name} uses unknown placeholders {sorted(unknown)}"))
+        found.append(Problem(path, line, f"{name} uses unknown {{fields}} {sorted(unknown)}"))
     if "\n\n" in text and not variation.get("buttons"):
         found.append(Problem(path, line, f"{name} has a blank line but no buttons: Rasa's REST "
                                          "channel would split it into separate messages"))

@@ -47,12 +47,12 @@ class Answer:
         return body
 
 
-def placeholders(text: str) -> set[str]:
+def template_fields(text: str) -> set[str]:
     return set(_PLACEHOLDER.findall(text))
 
 
 def fill(text: str, values: dict[str, Any]) -> str:
-    """Fill ``{name}`` placeholders; an unknown one becomes empty, never a raw brace."""
+    """Fill ``{name}`` fields; an unknown one becomes empty, never a raw brace."""
 
     def value(match: re.Match[str]) -> str:
         found = values.get(match[1])

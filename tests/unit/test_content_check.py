@@ -22,8 +22,8 @@ def test_too_long_unsourced_and_broken_buttons_are_each_reported():
     assert any("unknown payload" in m for m in found)
 
 
-def test_unknown_placeholders_are_reported():
-    assert any("placeholders" in m for m in messages({"text": "Hoi {naam}. Bron: x"}))
+def test_unknown_template_fields_are_reported():
+    assert any("{fields}" in m for m in messages({"text": "Hoi {naam}. Bron: x"}))
 
 
 # The intent catalogue of spec/intents.md, by exactly these names.

@@ -1,5 +1,5 @@
 from bot.pseudonym import sender_id
-from bot.responses import ResponseCatalog, fill, placeholders
+from bot.responses import ResponseCatalog, fill, template_fields
 from bot.telegram_frontend import split_text
 
 
@@ -15,7 +15,7 @@ def test_fill_leaves_no_raw_braces_and_fills_known_values():
     assert fill("Je komt via {gemeente_name}.", {"gemeente_name": "Utrecht"}) == \
         "Je komt via Utrecht."
     assert fill("Hoi {naam}!", {}) == "Hoi !"
-    assert placeholders("{a} en {b}") == {"a", "b"}
+    assert template_fields("{a} en {b}") == {"a", "b"}
 
 
 def test_catalog_renders_text_and_buttons_from_dialogues():
