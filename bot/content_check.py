@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from bot.config import ROOT
+from bot.responses import template_fields
 from bot.training import RASA, rasa_env
 
 MAX_WORDS = 80
@@ -80,7 +81,7 @@ def check_variation(path: Path, line: int, name: str, variation: dict,
     words = len(re.findall(r"\w+", text))
     if words > MAX_WORDS:
         found.append(Problem(path, line, f"{name} has {words} words (at most {MAX_WORDS})"))
-    unknown = set(re.findall(r"\{(\w+)\}", text)) - KNOWN_FIELDS
+    unknown = template_fields(text) - KNOWN_FIELDS
     if unknown:
         found.append(Problem(path, line, f"{name} uses unknown {{fields}} {sorted(unknown)}"))
     if "\n\n" in text and not variation.get("buttons"):
