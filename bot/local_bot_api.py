@@ -277,6 +277,15 @@ class LocalBotApi:
                   "from": _user(chat_id), "text": text}
         return await self._push(token, {"edited_message": edited})
 
+    async def redeliver(self, token: str, update: dict) -> None:
+        """Deliver an update again, as Telegram does when a webhook answer was lost."""
+        bot = self.bot(token)
+        if bot.webhook:
+            await self._deliver_webhook(bot.webhook, update)
+        else:
+            bot.updates.append(update)
+            bot.new_update.set()
+
     async def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         async with self._changed:

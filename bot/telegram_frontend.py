@@ -28,11 +28,13 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     InvalidCallbackData,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -56,6 +58,7 @@ MEDIA = (filters.PHOTO | filters.Sticker.ALL | filters.VOICE | filters.AUDIO | f
          | filters.VIDEO_NOTE | filters.Document.ALL | filters.LOCATION | filters.CONTACT
          | filters.ANIMATION | filters.POLL | filters.Dice.ALL | filters.VENUE)
 DEEP_LINK = re.compile(r"^[a-z0-9-]{1,64}$")
+SEEN_UPDATES = 10_000
 REMINDER_MESSAGES = {"before": "utter_meeting_reminder", "follow_up": "utter_meeting_follow_up"}
 
 
@@ -65,6 +68,7 @@ class TelegramFrontend:
         self.settings = settings
         self.meetings = meetings
         self.cards = CardPictures(relay.catalog)
+        self._seen_updates: dict[int, None] = {}  # insertion-ordered: the oldest goes first
         self.relay = relay
         self.gemeenten = gemeenten
         self.data_control = data_control
@@ -86,6 +90,7 @@ class TelegramFrontend:
             base = self.settings.telegram_api_base_url
             builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot"))
         app = builder.build()
+        app.add_handler(TypeHandler(Update, self.drop_repeated_update), group=-1)
         app.add_handler(CommandHandler("start", self.on_start, filters=PRIVATE))
         app.add_handler(CommandHandler("help", self.on_help, filters=PRIVATE))
         app.add_handler(CommandHandler("privacy", self.on_privacy, filters=PRIVATE))
@@ -118,6 +123,16 @@ class TelegramFrontend:
         ])
 
     # -- handlers ------------------------------------------------------------------------
+
+    async def drop_repeated_update(self, update: Update,
+                                   context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Telegram delivers a webhook update again when our answer was slow or lost: a
+        client's message must be answered once, so a repeated update_id goes no further."""
+        if update.update_id in self._seen_updates:
+            raise ApplicationHandlerStop
+        self._seen_updates[update.update_id] = None
+        if len(self._seen_updates) > SEEN_UPDATES:
+            self._seen_updates.pop(next(iter(self._seen_updates)))
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         payload = "/start"

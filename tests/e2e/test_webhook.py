@@ -39,3 +39,12 @@ def test_updates_without_the_right_secret_are_refused(bot_api, webhook_url, head
     response = httpx.post(webhook_url, json=forged, headers=headers)
     assert response.status_code == 403
     assert 5550001 not in bot_api.api.chats
+
+
+def test_an_update_delivered_twice_is_answered_once(bot_api, webhook_url):
+    phone = bot_api.phone("123:webhook")
+    update = bot_api.run(bot_api.api.send_text("123:webhook", phone.chat_id, "wat is een iro"))
+    assert phone.wait_for(lambda: len(phone.bot_messages()) == 1, timeout=20)
+    bot_api.run(bot_api.api.redeliver("123:webhook", update))
+    phone.wait_for(lambda: len(phone.bot_messages()) > 1, timeout=4)
+    assert len(phone.bot_messages()) == 1
