@@ -23,5 +23,8 @@ check: envs
 eval: train
 	@$(PY) -m bot eval
 
+bench: train
+	@$(PY) -m bot.bench $(BENCH_ARGS)
+
 lint: envs
 	@.venv/bin/ruff check .
