@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import random
+import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ TOKEN = "123:bench"  # the token start_frontend gives the front end named "bench
 @dataclass
 class Run:
     latencies: list[float] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
     started: float = 0.0
     ended: float = 0.0
 
@@ -47,11 +49,15 @@ class Run:
         return len(self.latencies) / (self.ended - self.started)
 
     def summary(self) -> dict[str, float]:
+        by_kind = {kind: round(statistics.median(
+            [lat for lat, k in zip(self.latencies, self.kinds, strict=True) if k == kind])
+            * 1000, 1) for kind in set(self.kinds)}
         ordered = sorted(self.latencies)
         pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
         return {"messages": len(ordered), "p50_ms": round(pick(0.50), 1),
                 "p95_ms": round(pick(0.95), 1), "p99_ms": round(pick(0.99), 1),
-                "messages_per_s": round(self.rate, 1)}
+                "messages_per_s": round(self.rate, 1),
+                **{f"p50_{kind}_ms": value for kind, value in sorted(by_kind.items())}}
 
 
 class Clients:
@@ -70,26 +76,30 @@ class Clients:
             waiting[1].set_result(message)
 
     async def ask(self, chat_id: int, text: str,
-                  last: PhoneMessage | None) -> tuple[float, PhoneMessage]:
+                  last: PhoneMessage | None) -> tuple[float, str, PhoneMessage]:
         """Send a text (or press a button of the last reply); seconds until the reply."""
         future: asyncio.Future[PhoneMessage] = asyncio.get_running_loop().create_future()
         started = time.perf_counter()
         self.waiting[chat_id] = (started, future)
+        kind = "text"
         if last is not None and last.buttons and random.random() < 0.3:
+            kind = "button"
             await self.api.press_button(TOKEN, chat_id, last.message_id, last.buttons[0][1])
         else:
             await self.api.send_text(TOKEN, chat_id, text)
         reply = await asyncio.wait_for(future, 60)
-        return time.perf_counter() - started, reply
+        return time.perf_counter() - started, kind, reply
 
 
 async def conversation(clients: Clients, chat_id: int, messages: int, pause: tuple[float, float],
                        run: Run) -> None:
     last = None
+    await asyncio.sleep(random.uniform(*pause))  # people do not all start at the same moment
     for index in range(messages):
-        latency, last = await clients.ask(chat_id, QUESTIONS[(chat_id + index) % len(QUESTIONS)],
-                                          last)
+        latency, kind, last = await clients.ask(
+            chat_id, QUESTIONS[(chat_id + index) % len(QUESTIONS)], last)
         run.latencies.append(latency)
+        run.kinds.append(kind)
         await asyncio.sleep(0.5)  # the rest of a turn's messages arrive
         if pause[1]:
             await asyncio.sleep(random.uniform(*pause))
@@ -146,6 +156,7 @@ async def measure(args: argparse.Namespace) -> dict:
     try:
         clients = Clients(api)
         realistic = await load(clients, args.clients, args.messages, (2.0, 4.0), 1_000)
+        await asyncio.sleep(2)
         saturation = await load(clients, args.clients, args.messages, (0.0, 0.0), 2_000)
         bare = await bare_rasa(rasa_url, args.clients, args.messages)
         memory = {process.name: peak_memory_mb(process.process.pid)
