@@ -52,9 +52,7 @@ class ClientData:
         """The current answer per purpose (False when never asked)."""
         state = dict.fromkeys(PURPOSES, False)
         with self.store.session() as session:
-            for consent in session.scalars(select(Consent).where(Consent.client_id == client_id)
-                                           .order_by(Consent.id)):
-                state[consent.purpose] = consent.granted
+            state.update({c.purpose: c.granted for c in self._latest(session, client_id)})
         return state
 
     def has_consent(self, client_id: str, purpose: str) -> bool:

@@ -270,13 +270,6 @@ class LocalBotApi:
                  "message": _as_api_message(message)}
         return await self._push(token, {"callback_query": query})
 
-    async def send_edited_text(self, token: str, chat_id: int, message_id: int,
-                               text: str) -> dict:
-        edited = {"message_id": message_id, "date": int(time.time()),
-                  "edit_date": int(time.time()), "chat": _chat(chat_id),
-                  "from": _user(chat_id), "text": text}
-        return await self._push(token, {"edited_message": edited})
-
     async def redeliver(self, token: str, update: dict) -> None:
         """Deliver an update again, as Telegram does when a webhook answer was lost."""
         bot = self.bot(token)

@@ -99,13 +99,6 @@ class Meetings:
     def details(self, meeting: Meeting) -> dict[str, Any]:
         return json.loads(self.cipher.decrypt(meeting.details)) if meeting.details else {}
 
-    def drop_reminders(self, client_id: str) -> None:
-        """Reminders consent withdrawn: no reminder is sent any more."""
-        with self.store.sessions.begin() as session:
-            meetings = select(Meeting.id).where(Meeting.client_id == client_id)
-            session.execute(delete(Reminder).where(Reminder.meeting_id.in_(meetings),
-                                                   Reminder.sent_at.is_(None)))
-
     def claim_due(self, now: datetime) -> list[DueReminder]:
         """Reminders due now, each claimed (marked sent) so no other run sends it again."""
         due: list[DueReminder] = []

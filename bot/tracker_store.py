@@ -20,11 +20,17 @@ def _engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+_tables: dict[str, Table] = {}
+
+
 def _events(url: str) -> Table | None:
-    engine = _engine(url)
-    if not inspect(engine).has_table("events"):
-        return None
-    return Table("events", MetaData(), autoload_with=engine)
+    """Rasa's `events` table, reflected once; None until Rasa has created it."""
+    if url not in _tables:
+        engine = _engine(url)
+        if not inspect(engine).has_table("events"):
+            return None
+        _tables[url] = Table("events", MetaData(), autoload_with=engine)
+    return _tables[url]
 
 
 def conversation_log(url: str, sender_id: str) -> list[dict[str, Any]]:
