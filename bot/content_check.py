@@ -5,7 +5,8 @@
   button payload an intent the domain knows;
 - every knowledge and complaint answer names its source ("Bron:");
 - every intent has an answer in a rule or story;
-- every gemeente file has a name.
+- every file in content/gemeenten/ and content/organisaties/ fits the models of
+  bot/organisations.py (known keys only, weekdays, time ranges, names, sources).
 Each problem is printed with its file and line.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from bot.config import ROOT
+from bot.organisations import check_content
 from bot.responses import template_fields
 from bot.training import RASA, rasa_env
 
@@ -112,18 +114,9 @@ def check_every_intent_answered(intents: set[str]) -> list[Problem]:
             for intent in sorted(intents - answered)]
 
 
-def check_gemeenten() -> list[Problem]:
-    problems = []
-    for path in sorted((ROOT / "content" / "gemeenten").glob("*.yml")):
-        try:
-            document = load(path)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            problems.append(Problem(path, mark.line + 1 if mark else 1, f"not valid YAML: {error}"))
-            continue
-        if not isinstance(document.get("name"), str) or not document["name"].strip():
-            problems.append(Problem(path, 1, "a gemeente needs a name: (the name clients see)"))
-    return problems
+def check_organisations(root: Path = ROOT / "content") -> list[Problem]:
+    """Every file in root/gemeenten and root/organisaties against bot.organisations' models."""
+    return [Problem(issue.path, issue.line, issue.message) for issue in check_content(root)]
 
 
 def rasa_validate() -> tuple[bool, str]:
@@ -136,7 +129,7 @@ def rasa_validate() -> tuple[bool, str]:
 def main() -> int:
     intents = domain_intents()
     problems = (check_responses(intents) + check_every_intent_answered(intents)
-                + check_gemeenten())
+                + check_organisations())
     for problem in problems:
         print(problem)
     valid, output = rasa_validate()

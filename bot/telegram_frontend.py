@@ -42,9 +42,9 @@ from bot import clock
 from bot.card_pictures import CardPictures
 from bot.config import Settings
 from bot.data_control import DataControl
-from bot.gemeenten import Gemeenten
 from bot.meeting_card import format_meeting_moment
 from bot.meetings import Meetings
+from bot.organisations import Organisations as Gemeenten
 from bot.relay import ClientMessage, Relay
 from bot.responses import Answer
 from bot.update_processor import PerChatUpdateProcessor

@@ -7,8 +7,8 @@ from functools import cache
 from bot.client_data import ClientData
 from bot.config import Settings
 from bot.crypto import Cipher
-from bot.gemeenten import Gemeenten
 from bot.meetings import Meetings
+from bot.organisations import Organisations as Gemeenten
 from bot.responses import ResponseCatalog
 from bot.store import Store
 
