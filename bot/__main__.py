@@ -88,9 +88,11 @@ async def run_frontend(settings: Settings) -> None:
     from bot.client_data import ClientData
     from bot.crypto import Cipher
     from bot.data_control import DataControl
-    from bot.gemeenten import Gemeenten
+    from bot.deadline_reminders import DeadlineReminders
+    from bot.handover_team import handover_team
     from bot.local_bot_api import LocalBotApi
     from bot.meetings import Meetings
+    from bot.organisations import Organisations
     from bot.rasa_client import RasaClient
     from bot.relay import Relay
     from bot.responses import ResponseCatalog
@@ -98,6 +100,7 @@ async def run_frontend(settings: Settings) -> None:
     from bot.store.migrate import upgrade
     from bot.telegram_frontend import TelegramFrontend, serve, stop_on_signals
     from bot.terminal_chat import TOKEN, chat
+    from bot.tickets import Tickets
 
     await asyncio.to_thread(upgrade, settings.database_url)
     local_api = None
@@ -112,8 +115,9 @@ async def run_frontend(settings: Settings) -> None:
     cipher = Cipher(settings.secret_key, settings.old_secret_keys)
     relay = Relay(settings, rasa, catalog, store, cipher)
     data_control = DataControl(ClientData(store, cipher, settings.tracker_db_url), catalog)
-    frontend = TelegramFrontend(settings, relay, Gemeenten.load(), data_control,
-                                Meetings(store, cipher))
+    frontend = TelegramFrontend(settings, relay, Organisations.load(), data_control,
+                                Meetings(store, cipher), DeadlineReminders(store, cipher),
+                                Tickets(store, cipher), handover_team())
     stop = asyncio.Event()
     stop_on_signals(stop)
     tasks = [asyncio.create_task(serve(frontend.build(), frontend, settings, stop))]

@@ -21,10 +21,13 @@ from bot.store.models import (
     Client,
     Consent,
     Conversation,
+    DeadlineReminder,
     Meeting,
     Note,
     Reminder,
+    Ticket,
 )
+from bot.tickets import Tickets
 from bot.tracker_store import conversation_log, erase_conversation
 
 PURPOSES = ("notes", "reminders", "sharing")
@@ -96,6 +99,8 @@ class ClientData:
             # meetings are kept only to remind: they go, with their reminders
             for meeting in session.scalars(select(Meeting).where(Meeting.client_id == client.id)):
                 session.delete(meeting)
+            session.execute(delete(DeadlineReminder).where(
+                DeadlineReminder.client_id == client.id))
         session.flush()
         still_granted = {c.purpose for c in self._latest(session, client.id) if c.granted}
         if not still_granted & set(NEEDS_CONTACT):
@@ -116,7 +121,10 @@ class ClientData:
                 return session.query(Note).filter_by(client_id=client_id).count()
             if purpose == "reminders":
                 return session.query(Reminder).join(Meeting).filter(
-                    Meeting.client_id == client_id, Reminder.sent_at.is_(None)).count()
+                    Meeting.client_id == client_id, Reminder.sent_at.is_(None)).count() + \
+                    session.query(DeadlineReminder).filter(
+                        DeadlineReminder.client_id == client_id,
+                        DeadlineReminder.sent_at.is_(None)).count()
         return 0
 
     def contact(self, client_id: str) -> str | None:
@@ -169,6 +177,8 @@ class ClientData:
                                        .order_by(Consent.id)).all()
             meetings = session.scalars(select(Meeting).where(Meeting.client_id == client_id)
                                        .order_by(Meeting.id)).all()
+            deadline_reminders = session.scalars(select(DeadlineReminder).where(
+                DeadlineReminder.client_id == client_id).order_by(DeadlineReminder.id)).all()
             conversations = session.scalars(select(Conversation).where(
                 Conversation.client_id == client_id).order_by(Conversation.id)).all()
         self.audit("client", "export", client_id)
@@ -194,6 +204,10 @@ class ClientData:
                                     "laatste_bericht": _iso(c.last_message_at),
                                     "berichten_van_jou": c.messages_in,
                                     "antwoorden": c.messages_out} for c in conversations],
+            "steunpunt": Tickets(self.store, self.cipher).export(client_id),
+            "herinneringen_bezwaar": [{"laatste_dag": r.last_day.isoformat(),
+                                       "wanneer": _iso(r.due_at), "verstuurd": _iso(r.sent_at)}
+                                      for r in deadline_reminders],
             "gesprekslog": conversation_log(self.tracker_url, client_id),
         }
 
@@ -204,6 +218,7 @@ class ClientData:
                 "notities": session.query(Note).filter_by(client_id=client_id).count(),
                 "toestemmingen": session.query(Consent).filter_by(client_id=client_id).count(),
                 "gesprekken": session.query(Meeting).filter_by(client_id=client_id).count(),
+                "steunpunt": session.query(Ticket).filter_by(client_id=client_id).count(),
             }
             client = session.get(Client, client_id)
             if client is not None:

@@ -52,6 +52,7 @@ class Settings:
     retention_warning_days: float = 7
     retention_check_seconds: float = 3600
     reminder_check_seconds: float = 30
+    handover_check_seconds: float = 15
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -82,6 +83,7 @@ class Settings:
             retention_warning_days=float(env.get("RETENTION_WARNING_DAYS", "7")),
             retention_check_seconds=float(env.get("RETENTION_CHECK_SECONDS", "3600")),
             reminder_check_seconds=float(env.get("REMINDER_CHECK_SECONDS", "30")),
+            handover_check_seconds=float(env.get("HANDOVER_CHECK_SECONDS", "15")),
         )
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from bot.config import ROOT
+from bot.handover_team import read_team
 from bot.organisations import check_content
 from bot.responses import template_fields
 from bot.training import RASA, rasa_env
@@ -31,9 +32,14 @@ KNOWN_FIELDS = {"gemeente_name", "limit", "note_text", "note_id", "count", "note
                       "meeting_date", "consents", "meetings", "events", "messages",
                       "first_seen", "days", "when", "with_whom", "topic", "wish", "worry",
                       "questions", "documents", "bring", "meeting_id", "made_known",
-                      "last_day", "reason"}
+                      "last_day", "reason", "organisation", "contact",
+                      "ombudsfunctie_contact", "steunpunt_contact", "ticket",
+                      "minutes", "opens", "staff_name", "text", "client_label", "summary",
+                      "since", "route"}
 # Button payloads the front end handles itself (privacy commands), not Rasa.
-FRONTEND_PAYLOADS = {"/mijngegevens", "/vergeet", "/vergeet_bevestigd"}
+FRONTEND_PAYLOADS = {"/mijngegevens", "/vergeet", "/vergeet_bevestigd", "/handover_stop",
+                     "/handover_stop_confirmed", "/handover_keep", "/ticket_claim",
+                     "/ticket_close"}
 PAYLOAD = re.compile(r"^/(\w+)(\{.*\})?$")
 
 
@@ -119,6 +125,11 @@ def check_organisations(root: Path = ROOT / "content") -> list[Problem]:
     return [Problem(issue.path, issue.line, issue.message) for issue in check_content(root)]
 
 
+def check_handover_team() -> list[Problem]:
+    """content/handover.yml: the staff team's office hours and waiting times."""
+    return [Problem(issue.path, issue.line, issue.message) for issue in read_team()[1]]
+
+
 def rasa_validate() -> tuple[bool, str]:
     command = [str(RASA), "data", "validate", "--config", "nlu/config.yml",
                "--domain", "dialogues", "--data", "nlu", "dialogues/rules", "dialogues/stories"]
@@ -129,7 +140,7 @@ def rasa_validate() -> tuple[bool, str]:
 def main() -> int:
     intents = domain_intents()
     problems = (check_responses(intents) + check_every_intent_answered(intents)
-                + check_organisations())
+                + check_organisations() + check_handover_team())
     for problem in problems:
         print(problem)
     valid, output = rasa_validate()

@@ -39,6 +39,9 @@ class PhoneMessage:
     kind: str = "text"  # text, photo, document, sticker, voice, ...
     file_name: str | None = None
     file_bytes: bytes | None = None
+    file_id: str | None = None
+    reply_to: int | None = None  # the message this one answers (a thread in a group)
+    sender_id: int | None = None  # who sent it, for messages not from the bot
     edits: int = 0
 
     @property
@@ -165,7 +168,8 @@ class LocalBotApi:
 
     async def _api_sendMessage(self, params: dict) -> dict:
         message = PhoneMessage(next(self._message_ids), int(params["chat_id"]), True,
-                               text=params["text"], keyboard=_keyboard(params))
+                               text=params["text"], keyboard=_keyboard(params),
+                               reply_to=_reply_to(params))
         return await self._add(message)
 
     async def _api_sendPhoto(self, params: dict) -> dict:
@@ -206,9 +210,13 @@ class LocalBotApi:
     async def _add_file(self, params: dict, kind: str) -> dict:
         upload = params[kind]
         name, data = (upload if isinstance(upload, tuple) else (None, None))
-        message = PhoneMessage(next(self._message_ids), int(params["chat_id"]), True,
+        message_id = next(self._message_ids)
+        # a file sent again by its file_id keeps it, so a test can follow a photo around
+        file_id = upload if isinstance(upload, str) else f"sent-{message_id}"
+        message = PhoneMessage(message_id, int(params["chat_id"]), True,
                                text=params.get("caption", ""), keyboard=_keyboard(params),
-                               kind=kind, file_name=name, file_bytes=data)
+                               kind=kind, file_name=name, file_bytes=data, file_id=file_id,
+                               reply_to=_reply_to(params))
         return await self._add(message)
 
     async def _add(self, message: PhoneMessage) -> dict:
@@ -241,17 +249,21 @@ class LocalBotApi:
         """Call ``listener(event, message)`` for every new or edited bot message."""
         self._listeners.append(listener)
 
-    async def send_text(self, token: str, chat_id: int, text: str, **user: Any) -> dict:
+    async def send_text(self, token: str, chat_id: int, text: str,
+                        reply_to: int | None = None, **user: Any) -> dict:
         entities = []
         if text.startswith("/"):
             command = text.split()[0]
             entities = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return await self._client_message(token, chat_id, {"text": text, "entities": entities},
-                                          **user)
+                                          reply_to, **user)
 
-    async def send_media(self, token: str, chat_id: int, kind: str, **user: Any) -> dict:
+    async def send_media(self, token: str, chat_id: int, kind: str,
+                         reply_to: int | None = None, caption: str | None = None,
+                         **user: Any) -> dict:
         """A photo, sticker, voice note, document, ... as a phone would send it."""
-        file = {"file_id": f"file-{kind}", "file_unique_id": f"u-{kind}"}
+        number = next(self._update_ids)
+        file = {"file_id": f"file-{kind}-{number}", "file_unique_id": f"u-{kind}-{number}"}
         content: dict[str, Any] = {
             "photo": {"photo": [dict(file, width=640, height=480)]},
             "sticker": {"sticker": dict(file, type="regular", width=512, height=512,
@@ -260,7 +272,9 @@ class LocalBotApi:
             "document": {"document": dict(file, file_name="brief.pdf")},
             "location": {"location": {"latitude": 52.09, "longitude": 5.12}},
         }[kind]
-        return await self._client_message(token, chat_id, content, **user)
+        if caption:
+            content["caption"] = caption
+        return await self._client_message(token, chat_id, content, reply_to, **user)
 
     async def press_button(self, token: str, chat_id: int, message_id: int,
                            callback_data: str, **user: Any) -> dict:
@@ -293,13 +307,18 @@ class LocalBotApi:
         return True
 
     async def _client_message(self, token: str, chat_id: int, content: dict,
-                              **user: Any) -> dict:
+                              reply_to: int | None = None, **user: Any) -> dict:
         message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                   "chat": _chat(chat_id, user.get("chat_type", "private")),
-                   "from": _user(chat_id, **user), **content}
+                   "chat": _chat(chat_id), "from": _user(chat_id, **user), **content}
+        if reply_to is not None:
+            target = next(m for m in self.chats.get(chat_id, []) if m.message_id == reply_to)
+            message["reply_to_message"] = _as_api_message(target)
+        kind = next(iter(content))
+        file_id = content[kind][-1]["file_id"] if kind == "photo" else None
         self.chats.setdefault(chat_id, []).append(PhoneMessage(
-            message["message_id"], chat_id, False, text=content.get("text", ""),
-            kind=next(iter(content))))
+            message["message_id"], chat_id, False,
+            text=content.get("text", content.get("caption", "")), kind=kind, file_id=file_id,
+            reply_to=reply_to, sender_id=message["from"]["id"]))
         return await self._push(token, {"message": message})
 
     async def _push(self, token: str, body: dict) -> dict:
@@ -351,10 +370,20 @@ def _keyboard(params: dict) -> list[list[tuple[str, str]]]:
             for row in markup.get("inline_keyboard", [])]
 
 
-def _chat(chat_id: int, chat_type: str = "private") -> dict:
-    if chat_type == "private":
+def _chat(chat_id: int) -> dict:
+    """A private chat for a positive id; a group (the staff group) for a negative one."""
+    if chat_id > 0:
         return {"id": chat_id, "type": "private", "first_name": "Client"}
-    return {"id": chat_id, "type": chat_type, "title": "Steunpunt team", "is_forum": False}
+    return {"id": chat_id, "type": "supergroup", "title": "Steunpunt team", "is_forum": False}
+
+
+def _reply_to(params: dict) -> int | None:
+    reply = params.get("reply_parameters")
+    if isinstance(reply, str):
+        reply = json.loads(reply)
+    if isinstance(reply, dict) and "message_id" in reply:
+        return int(reply["message_id"])
+    return int(params["reply_to_message_id"]) if params.get("reply_to_message_id") else None
 
 
 def _user(chat_id: int, **user: Any) -> dict:
@@ -365,12 +394,14 @@ def _user(chat_id: int, **user: Any) -> dict:
 def _as_api_message(message: PhoneMessage) -> dict:
     body: dict[str, Any] = {"message_id": message.message_id, "date": int(time.time()),
                             "chat": _chat(message.chat_id)}
-    body["from"] = BOT_USER if message.from_bot else _user(message.chat_id)
+    body["from"] = (BOT_USER if message.from_bot
+                    else _user(message.chat_id, user_id=message.sender_id or message.chat_id))
     if message.kind == "text":
         body["text"] = message.text
     else:
         body["caption"] = message.text
-        file = {"file_id": f"sent-{message.message_id}", "file_unique_id": f"s{message.message_id}"}
+        file = {"file_id": message.file_id or f"sent-{message.message_id}",
+                "file_unique_id": f"s{message.message_id}"}
         body[message.kind] = [dict(file, width=1, height=1)] if message.kind == "photo" else file
     if message.keyboard:
         body["reply_markup"] = {"inline_keyboard": [

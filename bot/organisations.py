@@ -371,7 +371,7 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
-def _read(path: Path) -> tuple[Any, yaml.Node | None, list[Issue]]:
+def read_yaml(path: Path) -> tuple[Any, yaml.Node | None, list[Issue]]:
     try:
         text = path.read_text(encoding="utf-8")
         return yaml.load(text, Loader=_Loader), yaml.compose(text, Loader=_Loader), []
@@ -381,7 +381,7 @@ def _read(path: Path) -> tuple[Any, yaml.Node | None, list[Issue]]:
         return None, None, [Issue(path, line, f"not valid YAML: {error}")]
 
 
-def _validate(model: type[BaseModel], path: Path, data: Any, node: yaml.Node | None
+def validate_model(model: type[BaseModel], path: Path, data: Any, node: yaml.Node | None
               ) -> tuple[Any, list[Issue]]:
     try:
         return model.model_validate(data), []
@@ -391,7 +391,7 @@ def _validate(model: type[BaseModel], path: Path, data: Any, node: yaml.Node | N
 
 
 def read_gemeente(path: Path) -> tuple[Gemeente | None, list[Issue]]:
-    data, node, issues = _read(path)
+    data, node, issues = read_yaml(path)
     if issues:
         return None, issues
     if not isinstance(data, dict):
@@ -399,7 +399,7 @@ def read_gemeente(path: Path) -> tuple[Gemeente | None, list[Issue]]:
     if "slug" in data:
         return None, [Issue(path, _line(node, ("slug",)),
                             "no slug: here, the file name is the slug")]
-    gemeente, issues = _validate(Gemeente, path, {**data, "slug": path.stem}, node)
+    gemeente, issues = validate_model(Gemeente, path, {**data, "slug": path.stem}, node)
     if gemeente is not None:
         issues = _example_issues(gemeente, path, node)
     return (gemeente if not issues else None), issues
@@ -430,12 +430,12 @@ def _example_issues(gemeente: Gemeente, path: Path, node: yaml.Node | None) -> l
 
 
 def read_national(path: Path) -> tuple[National | None, list[Issue]]:
-    data, node, issues = _read(path)
+    data, node, issues = read_yaml(path)
     if issues:
         return None, issues
     if not isinstance(data, dict):
         return None, [Issue(path, 1, "the national file is a mapping of organisations")]
-    return _validate(National, path, {str(key): value for key, value in data.items()}, node)
+    return validate_model(National, path, {str(key): value for key, value in data.items()}, node)
 
 
 def check_content(root: Path = CONTENT) -> list[Issue]:

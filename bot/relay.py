@@ -65,7 +65,9 @@ class Relay:
         # How to reach the client, encrypted: kept only if a purpose that needs it gets
         # consent (the actions store the token as it is; Rasa never sees the chat id).
         contact = self.cipher.encrypt(f"{message.channel}:{message.chat_key}").decode()
-        metadata = {**message.metadata, "contact": contact}
+        # whether this channel has Steunpunt staff behind it, so the assistant offers them
+        metadata = {**message.metadata, "contact": contact,
+                    "staff": self.settings.staff_chat_id is not None}
         answers = await self._ask_rasa(sender, text, metadata, notify)
         await asyncio.to_thread(self.store.record_exchange, sender, message.channel, len(answers))
         return answers
@@ -111,4 +113,9 @@ def answer_from_rasa(reply: dict[str, Any]) -> Answer:
                     for b in reply.get("buttons") or [])
     custom = reply.get("custom") if isinstance(reply.get("custom"), dict) else {}
     return Answer(text=reply.get("text") or "", buttons=buttons, image=reply.get("image"),
-                  document=custom.get("document"), card=custom.get("gesprekskaart"))
+                  document=custom.get("document"), card=custom.get("gesprekskaart"),
+                  handover=_ticket_id(custom.get("handover")))
+
+
+def _ticket_id(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

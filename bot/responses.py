@@ -35,6 +35,7 @@ class Answer:
     image: str | None = None
     document: dict[str, Any] | None = None
     card: dict[str, Any] | None = None  # gesprekskaart data; each channel draws the picture
+    handover: int | None = None  # a ticket the front end must hand to Steunpunt staff
 
     def as_rasa_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"text": self.text,

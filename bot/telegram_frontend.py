@@ -42,11 +42,16 @@ from bot import clock
 from bot.card_pictures import CardPictures
 from bot.config import Settings
 from bot.data_control import DataControl
+from bot.deadline_reminders import AMSTERDAM, DeadlineReminders
+from bot.deadlines import format_dutch_date
+from bot.handover_team import HandoverTeam
 from bot.meeting_card import format_meeting_moment
 from bot.meetings import Meetings
 from bot.organisations import Organisations as Gemeenten
 from bot.relay import ClientMessage, Relay
 from bot.responses import Answer
+from bot.staff_desk import STAFF_BUTTON, StaffDesk, telegram_chat
+from bot.tickets import Tickets
 from bot.update_processor import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -64,9 +69,13 @@ REMINDER_MESSAGES = {"before": "utter_meeting_reminder", "follow_up": "utter_mee
 
 class TelegramFrontend:
     def __init__(self, settings: Settings, relay: Relay, gemeenten: Gemeenten,
-                 data_control: DataControl, meetings: Meetings) -> None:
+                 data_control: DataControl, meetings: Meetings,
+                 deadline_reminders: DeadlineReminders, tickets: Tickets,
+                 team: HandoverTeam) -> None:
         self.settings = settings
         self.meetings = meetings
+        self.deadline_reminders = deadline_reminders
+        self.desk = StaffDesk(settings, relay, tickets, team, self.send)
         self.cards = CardPictures(relay.catalog)
         self._seen_updates: dict[int, None] = {}  # insertion-ordered: the oldest goes first
         self.relay = relay
@@ -75,7 +84,10 @@ class TelegramFrontend:
         # Button payloads the front end handles itself: the client's data is exported and
         # erased here, outside Rasa's processing of the conversation.
         self.own_payloads = {"/mijngegevens": self.on_my_data, "/vergeet": self.on_forget,
-                             "/vergeet_bevestigd": self.on_forget_confirmed}
+                             "/vergeet_bevestigd": self.on_forget_confirmed,
+                             "/handover_stop": self.desk.stop,
+                             "/handover_keep": self.desk.keep,
+                             "/handover_stop_confirmed": self.on_handover_stopped}
 
     def build(self) -> Application:
         builder = (
@@ -104,6 +116,7 @@ class TelegramFrontend:
                                        self.on_edited))
         app.add_handler(CallbackQueryHandler(self.on_stale_button, pattern=InvalidCallbackData))
         app.add_handler(CallbackQueryHandler(self.on_button))
+        self.desk.register(app)
         app.add_error_handler(self.on_error)
         if app.job_queue:
             app.job_queue.run_repeating(self.retention_check, first=5,
@@ -158,6 +171,7 @@ class TelegramFrontend:
     async def on_forget_confirmed(self, update: Update,
                                   context: ContextTypes.DEFAULT_TYPE) -> None:
         client = self.relay.sender(self._client_message(update, ""))
+        await self.desk.client_leaves(client, context)
         answers = await self.data_control.erase(client)
         context.chat_data.clear()
         await self.send(update.effective_chat.id, context, answers)
@@ -183,6 +197,12 @@ class TelegramFrontend:
             when = format_meeting_moment(due.starts_at, due.has_time)
             await self.send(chat_id, context, [self.relay.notice(
                 REMINDER_MESSAGES[due.kind], when=when, meeting_id=str(due.meeting_id))])
+        for deadline in await asyncio.to_thread(self.deadline_reminders.claim_due, clock.now()):
+            if (chat_id := telegram_chat(deadline.contact)) is not None:
+                days = (deadline.last_day - clock.now().astimezone(AMSTERDAM).date()).days
+                await self.send(chat_id, context, [self.relay.notice(
+                    "utter_deadline_reminder", last_day=format_dutch_date(deadline.last_day),
+                    days=str(days))])
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.relay_to_rasa(update, context, update.effective_message.text or "")
@@ -190,6 +210,12 @@ class TelegramFrontend:
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         data = query.data
+        if self.desk.is_staff_chat(update.effective_chat.id if update.effective_chat else None):
+            if isinstance(data, tuple) and len(data) == 3 and data[0] == STAFF_BUTTON:
+                await self.desk.on_button(update, context, data[1], data[2])
+            else:
+                await query.answer()
+            return
         valid = (isinstance(data, tuple) and len(data) == 3
                  and data[0] == context.chat_data.get("turn"))
         if not valid:
@@ -204,13 +230,26 @@ class TelegramFrontend:
         await self.relay_to_rasa(update, context, payload, from_button=True)
 
     async def on_stale_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if self.desk.is_staff_chat(update.effective_chat.id if update.effective_chat else None):
+            await self.desk.on_stale_button(update, context)
+            return
         query = update.callback_query
         await query.answer()
         await self._edit_away_keyboard(query, chosen=None)
         await self.tell(update, context, "utter_stale_button")
 
     async def on_media(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        client = self.relay.sender(self._client_message(update, ""))
+        if (ticket := await self.desk.open_ticket(client)) is not None:
+            await self.desk.photo_from_client(update, context, ticket)
+            return
         await self.tell(update, context, "utter_media_not_supported")
+
+    async def on_handover_stopped(self, update: Update,
+                                  context: ContextTypes.DEFAULT_TYPE) -> None:
+        client = self.relay.sender(self._client_message(update, ""))
+        await self.desk.client_leaves(client, context)
+        await self.tell(update, context, "utter_handover_cancelled")
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.tell(update, context, "utter_edited_message")
@@ -237,12 +276,18 @@ class TelegramFrontend:
                             text: str, from_button: bool = False) -> None:
         chat_id = update.effective_chat.id
         message = self._client_message(update, text, from_button)
+        if (ticket := await self.desk.open_ticket(self.relay.sender(message))) is not None:
+            await self.desk.from_client(update, context, ticket, text, from_button)
+            return  # while staff handle the client, Rasa hears nothing
 
         async def notify(answers: list[Answer]) -> None:
             await self.send(chat_id, context, answers)
 
         answers = await self.relay.handle(message, notify)
-        await self.send(chat_id, context, answers)
+        await self.send(chat_id, context, [a for a in answers if a.handover is None])
+        for answer in answers:
+            if answer.handover is not None:
+                await self.desk.start(update, context, answer.handover)
 
     @staticmethod
     def _client_message(update: Update, text: str, from_button: bool = False) -> ClientMessage:
@@ -297,12 +342,6 @@ class TelegramFrontend:
                 await query.edit_message_reply_markup(reply_markup=None)
         except BadRequest:
             pass  # already edited, or too old to edit: nothing left to press either way
-
-
-def telegram_chat(contact: str) -> int | None:
-    """The Telegram chat id in a stored contact ("telegram:<chat id>"), if it is one."""
-    channel, _, chat_key = contact.partition(":")
-    return int(chat_key) if channel == CHANNEL and chat_key.lstrip("-").isdigit() else None
 
 
 def split_text(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:

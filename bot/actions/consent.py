@@ -23,7 +23,8 @@ YES = ("affirm", "give_consent")
 def consent_question(purpose: str, tracker: Tracker) -> str:
     """The response the client answered: the question, or the /privacy line."""
     shown = previous_bot_response(tracker)
-    if shown in (f"utter_ask_consent_{purpose}", f"utter_consent_{purpose}_off"):
+    if shown and (shown.startswith(f"utter_ask_consent_{purpose}")
+                  or shown == f"utter_consent_{purpose}_off"):
         return shown
     return f"utter_ask_consent_{purpose}"
 
@@ -40,6 +41,9 @@ class ActionAskConsent(SafeAction):
     async def act(self, dispatcher: CollectingDispatcher,
                   tracker: Tracker) -> list[dict[str, Any]]:
         purpose = tracker.get_slot("consent_purpose") or "notes"
+        if purpose == "reminders" and tracker.get_slot("pending_deadline"):
+            dispatcher.utter_message(response="utter_ask_consent_reminders_deadline")
+            return []
         dispatcher.utter_message(response=f"utter_ask_consent_{purpose}")
         return []
 
@@ -66,8 +70,11 @@ class ActionConsentReply(SafeAction):
             contact_token=metadata.get("contact"))
         events: list[dict[str, Any]] = [SlotSet("consent_purpose", None)]
         if not granted:
-            dispatcher.utter_message(response=f"utter_consent_refused_{purpose}")
-            return [*events, SlotSet("pending_note", None), SlotSet("pending_meeting", None)]
+            about_deadline = purpose == "reminders" and tracker.get_slot("pending_deadline")
+            dispatcher.utter_message(response=f"utter_consent_refused_{purpose}"
+                                     + ("_deadline" if about_deadline else ""))
+            return [*events, SlotSet("pending_note", None), SlotSet("pending_meeting", None),
+                    SlotSet("pending_deadline", None)]
         if purpose == "notes" and question == "utter_ask_consent_notes":
             from bot.actions.notes import save_pending_note  # notes asks consent in turn
 
@@ -79,6 +86,12 @@ class ActionConsentReply(SafeAction):
 
             await save_meeting(dispatcher, tracker.sender_id, json.loads(pending_meeting))
             return [*events, SlotSet("pending_meeting", None)]
+        pending_deadline = tracker.get_slot("pending_deadline")
+        if purpose == "reminders" and pending_deadline:
+            from bot.actions.deadline import plan_deadline_reminders  # asks consent in turn
+
+            await plan_deadline_reminders(dispatcher, tracker.sender_id, pending_deadline)
+            return [*events, SlotSet("pending_deadline", None)]
         dispatcher.utter_message(response=f"utter_consent_given_{purpose}")
         return events
 

@@ -7,10 +7,13 @@ from functools import cache
 from bot.client_data import ClientData
 from bot.config import Settings
 from bot.crypto import Cipher
+from bot.deadline_reminders import DeadlineReminders
 from bot.meetings import Meetings
+from bot.organisations import Organisations
 from bot.organisations import Organisations as Gemeenten
 from bot.responses import ResponseCatalog
 from bot.store import Store
+from bot.tickets import Tickets
 
 
 @cache
@@ -44,3 +47,20 @@ def client_data() -> ClientData:
 def meetings() -> Meetings:
     current = settings()
     return Meetings(store(), Cipher(current.secret_key, current.old_secret_keys))
+
+
+@cache
+def organisations() -> Organisations:
+    return Organisations.load()
+
+
+@cache
+def tickets() -> Tickets:
+    current = settings()
+    return Tickets(store(), Cipher(current.secret_key, current.old_secret_keys))
+
+
+@cache
+def deadline_reminders() -> DeadlineReminders:
+    current = settings()
+    return DeadlineReminders(store(), Cipher(current.secret_key, current.old_secret_keys))

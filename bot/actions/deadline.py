@@ -3,6 +3,7 @@ made known (Awb 6:7, 6:8), moved past weekends and feestdagen (Algemene termijne
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +15,8 @@ from rasa_sdk.types import DomainDict
 
 from bot import clock
 from bot.actions.base import SafeAction
+from bot.actions.consent import ask_consent
+from bot.actions.context import client_data, deadline_reminders
 from bot.deadlines import format_dutch_date, objection_deadline, parse_decision_date
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -29,13 +32,18 @@ class ValidateDeadlineForm(FormValidationAction):
 
     def validate_besluit_date(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        if value is None or str(value).startswith("/"):
-            return {"besluit_date": None}  # the button that opened the form
-        parsed = parse_decision_date(str(value), today())
-        if parsed is None:
-            dispatcher.utter_message(response="utter_besluit_date_not_understood")
-            return {"besluit_date": None}
-        return {"besluit_date": parsed.isoformat()}
+        return {"besluit_date": read_besluit_date(value, dispatcher)}
+
+
+def read_besluit_date(value: Any, dispatcher: CollectingDispatcher) -> str | None:
+    """The date on the letter as an ISO date, or None (and a hint) when it is unclear."""
+    if value is None or str(value).startswith("/"):
+        return None  # the button that opened the form
+    parsed = parse_decision_date(str(value), today())
+    if parsed is None:
+        dispatcher.utter_message(response="utter_besluit_date_not_understood")
+        return None
+    return parsed.isoformat()
 
 
 class ActionObjectionDeadline(SafeAction):
@@ -44,14 +52,56 @@ class ActionObjectionDeadline(SafeAction):
 
     async def act(self, dispatcher: CollectingDispatcher,
                   tracker: Tracker) -> list[dict[str, Any]]:
-        deadline = objection_deadline(date.fromisoformat(tracker.get_slot("besluit_date")))
-        dates = {"made_known": format_dutch_date(deadline.made_known),
-                 "last_day": format_dutch_date(deadline.last_day)}
-        if deadline.last_day < today():
-            dispatcher.utter_message(response="utter_objection_deadline_passed", **dates)
-        else:
-            dispatcher.utter_message(response="utter_objection_deadline", **dates)
-            if deadline.extended:
-                dispatcher.utter_message(response="utter_objection_deadline_extended",
-                                         reason=deadline.reason)
-        return [SlotSet("besluit_date", None), SlotSet("topic", "ask_objection")]
+        made_known = date.fromisoformat(tracker.get_slot("besluit_date"))
+        events = tell_deadline(dispatcher, made_known, "utter_objection_deadline")
+        return [*events, SlotSet("besluit_date", None), SlotSet("topic", "ask_objection")]
+
+
+def tell_deadline(dispatcher: CollectingDispatcher, made_known: date,
+                  response: str) -> list[dict[str, Any]]:
+    """Say the last day (or that it has passed); remember it for a reminder."""
+    deadline = objection_deadline(made_known)
+    dates = {"made_known": format_dutch_date(deadline.made_known),
+             "last_day": format_dutch_date(deadline.last_day)}
+    if deadline.last_day < today():
+        dispatcher.utter_message(response="utter_objection_deadline_passed", **dates)
+        return [SlotSet("objection_last_day", None)]
+    dispatcher.utter_message(response=response, **dates)
+    if deadline.extended:
+        dispatcher.utter_message(response="utter_objection_deadline_extended",
+                                 reason=deadline.reason)
+    return [SlotSet("objection_last_day", deadline.last_day.isoformat())]
+
+
+class ActionDeadlineReminder(SafeAction):
+    """Reminders before the last day of the bezwaar term, with the client's consent."""
+
+    def name(self) -> str:
+        return "action_deadline_reminder"
+
+    async def act(self, dispatcher: CollectingDispatcher,
+                  tracker: Tracker) -> list[dict[str, Any]]:
+        last_day = tracker.get_slot("objection_last_day")
+        if not last_day:
+            dispatcher.utter_message(response="utter_deadline_reminder_no_date")
+            return []
+        if not await asyncio.to_thread(client_data().has_consent, tracker.sender_id,
+                                       "reminders"):
+            return [SlotSet("pending_deadline", last_day), *ask_consent("reminders")]
+        await plan_deadline_reminders(dispatcher, tracker.sender_id, last_day)
+        return []
+
+
+async def plan_deadline_reminders(dispatcher: CollectingDispatcher, client_id: str,
+                                  last_day: str) -> None:
+    day = date.fromisoformat(last_day)
+    planned = await asyncio.to_thread(deadline_reminders().schedule, client_id, day,
+                                      clock.now())
+    if not planned:
+        dispatcher.utter_message(response="utter_deadline_reminder_too_late",
+                                 last_day=format_dutch_date(day))
+        return
+    when = " en ".join(format_dutch_date(moment.astimezone(AMSTERDAM).date())
+                       for moment in planned)
+    dispatcher.utter_message(response="utter_deadline_reminder_set", when=when,
+                             last_day=format_dutch_date(day))

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -37,6 +47,10 @@ class Client(Base):
         back_populates="client", cascade="all, delete-orphan", order_by="Note.id")
     meetings: Mapped[list[Meeting]] = relationship(
         back_populates="client", cascade="all, delete-orphan", order_by="Meeting.id")
+    tickets: Mapped[list[Ticket]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", order_by="Ticket.id")
+    deadline_reminders: Mapped[list[DeadlineReminder]] = relationship(
+        back_populates="client", cascade="all, delete-orphan", order_by="DeadlineReminder.id")
 
 
 class Conversation(Base):
@@ -128,6 +142,74 @@ class Note(Base):
 
     client: Mapped[Client] = relationship(back_populates="notes")
     meeting: Mapped[Meeting | None] = relationship(back_populates="notes")
+
+
+class DeadlineReminder(Base):
+    """A reminder that the bezwaar term of a besluit is running out."""
+
+    __tablename__ = "deadline_reminders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"),
+                                           index=True)
+    last_day: Mapped[date] = mapped_column(Date)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    client: Mapped[Client] = relationship(back_populates="deadline_reminders")
+
+
+class Ticket(Base):
+    """A client handed over to Steunpunt staff. It lives here, not in a process, so a
+    restart in the middle of a handover resumes it."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"),
+                                           index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # waiting, claimed, closed
+    topic: Mapped[str | None] = mapped_column(String(32))
+    gemeente: Mapped[str | None] = mapped_column(String(64))
+    # topic, route so far and (only with consent) the client's notes, encrypted
+    summary: Mapped[bytes] = mapped_column(LargeBinary)
+    # how to reach the client ("telegram:<chat id>"), encrypted; removed at the close
+    contact: Mapped[bytes | None] = mapped_column(LargeBinary)
+    share_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    client_name: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted, with consent
+    staff_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    staff_message_id: Mapped[int | None] = mapped_column(BigInteger)  # the thread's start
+    claimed_by: Mapped[int | None] = mapped_column(BigInteger)  # staff Telegram user id
+    claimed_by_name: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[str | None] = mapped_column(String(32))  # staff:<id>, client, system
+    staff_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    client: Mapped[Client] = relationship(back_populates="tickets")
+    messages: Mapped[list[TicketMessage]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", order_by="TicketMessage.id")
+
+
+class TicketMessage(Base):
+    """One message of a handover, in either direction, stored before it is delivered."""
+
+    __tablename__ = "ticket_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"),
+                                           index=True)
+    sender: Mapped[str] = mapped_column(String(8))  # client, staff, notice
+    kind: Mapped[str] = mapped_column(String(8))  # text, photo
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # encrypted JSON: text, file id
+    staff_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    staff_message_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    ticket: Mapped[Ticket] = relationship(back_populates="messages")
 
 
 class AuditEntry(Base):

@@ -154,7 +154,7 @@ def test_retention_tells_the_client_in_advance_then_purges(bot_api, rasa_url, da
         phone = bot_api.phone("123:retention")
         give_note_consent(phone)
         phone.replies()
-        phone._mark()
+        phone.mark()
         [warning] = phone.replies(timeout=30)
         assert "wis ik je notities" in warning.text
 

@@ -35,19 +35,21 @@ class BotApiThread:
         self.run(self.api.stop())
         self.loop.call_soon_threadsafe(self.loop.stop)
 
-    def phone(self, bot: str = "123:main", chat_id: int | None = None) -> Phone:
-        """A client of the front end that runs with this bot token."""
-        return Phone(self, bot, chat_id or next(_chat_ids))
+    def phone(self, bot: str = "123:main", chat_id: int | None = None, **user: Any) -> Phone:
+        """A client of the front end that runs with this bot token; in a group (a negative
+        chat id) give user_id and first_name of the member who uses it."""
+        return Phone(self, bot, chat_id or next(_chat_ids), **user)
 
 
 class Phone:
     """One client's phone: send text, media and button presses; read the chat."""
 
-    def __init__(self, server: BotApiThread, bot: str, chat_id: int) -> None:
+    def __init__(self, server: BotApiThread, bot: str, chat_id: int, **user: Any) -> None:
         self.server = server
         self.bot = bot
         self.api = server.api
         self.chat_id = chat_id
+        self.user = user
         self._seen = 0
 
     @property
@@ -61,16 +63,21 @@ class Phone:
         """Send without resetting what counts as the replies to wait for."""
         self.server.run(self.api.send_text(self.bot, self.chat_id, text))
 
-    def _mark(self) -> None:
+    def mark(self) -> None:
         self._seen = len(self.bot_messages())
 
-    def send(self, text: str) -> None:
-        self._mark()
-        self.server.run(self.api.send_text(self.bot, self.chat_id, text))
+    def send(self, text: str, reply_to: PhoneMessage | None = None) -> None:
+        self.mark()
+        self.server.run(self.api.send_text(self.bot, self.chat_id, text,
+                                           reply_to.message_id if reply_to else None,
+                                           **self.user))
 
-    def send_media(self, kind: str) -> None:
-        self._mark()
-        self.server.run(self.api.send_media(self.bot, self.chat_id, kind))
+    def send_media(self, kind: str, reply_to: PhoneMessage | None = None,
+                   caption: str | None = None) -> None:
+        self.mark()
+        self.server.run(self.api.send_media(self.bot, self.chat_id, kind,
+                                            reply_to.message_id if reply_to else None,
+                                            caption, **self.user))
 
     def press(self, title: str, message: PhoneMessage | None = None) -> PhoneMessage:
         """Press the button with this title on the newest message that shows it."""
@@ -81,9 +88,9 @@ class Phone:
         return message
 
     def press_data(self, message: PhoneMessage, data: str) -> None:
-        self._mark()
+        self.mark()
         self.server.run(self.api.press_button(self.bot, self.chat_id, message.message_id,
-                                             data))
+                                             data, **self.user))
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 30) -> bool:
         return self.server.run(self.api.wait_until(predicate, timeout), timeout + 5)
