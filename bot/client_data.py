@@ -26,11 +26,16 @@ from bot.store.models import (
     Note,
     Reminder,
     Ticket,
+    TicketMessage,
 )
 from bot.tickets import Tickets
 from bot.tracker_store import conversation_log, erase_conversation
 
 PURPOSES = ("notes", "reminders", "sharing")
+# every column that holds ciphertext, for a key rotation
+ENCRYPTED_COLUMNS = ((Note, "body"), (Client, "contact"), (Meeting, "details"),
+                     (Ticket, "summary"), (Ticket, "contact"), (Ticket, "client_name"),
+                     (TicketMessage, "body"))
 NEEDS_CONTACT = ("notes", "reminders")  # retention warnings, reminders
 MAX_NOTE_LENGTH = 1000
 
@@ -228,15 +233,14 @@ class ClientData:
         return counts
 
     def rotate_keys(self, actor: str = "admin") -> int:
-        """Re-encrypt every note and contact with the newest key; returns how many."""
+        """Re-encrypt every encrypted value with the newest key; returns how many."""
         rotated = 0
         with self.store.sessions.begin() as session:
-            for note in session.scalars(select(Note)):
-                note.body = self.cipher.rotate(note.body)
-                rotated += 1
-            for client in session.scalars(select(Client).where(Client.contact.is_not(None))):
-                client.contact = self.cipher.rotate(client.contact)
-                rotated += 1
+            for model, column in ENCRYPTED_COLUMNS:
+                field = getattr(model, column)
+                for row in session.scalars(select(model).where(field.is_not(None))):
+                    setattr(row, column, self.cipher.rotate(getattr(row, column)))
+                    rotated += 1
         self.audit(actor, "rotate_keys", None, detail=f"{rotated} values re-encrypted")
         return rotated
 
