@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 PY := .venv/bin/python
 
-.PHONY: run test train check eval bench lint envs
+.PHONY: run test train check eval bench lint envs translations
 
 envs:
 	@scripts/ensure_envs.sh
@@ -28,3 +28,12 @@ bench: train
 
 lint: envs
 	@.venv/bin/ruff check .
+
+# Response texts into locales/messages.pot, every locales/<lang>/LC_MESSAGES/messages.po
+# updated from it, and compiled to .mo (the bot also compiles missing or stale .mo itself).
+# A new language: .venv/bin/pybabel init -i locales/messages.pot -d locales -l <code>
+translations: envs
+	@PYTHONPATH=. .venv/bin/pybabel -q extract -F babel.cfg -o locales/messages.pot --no-wrap \
+		--project=clientassistent --copyright-holder=Clientassistent .
+	@.venv/bin/pybabel -q update -i locales/messages.pot -d locales --no-wrap
+	@.venv/bin/pybabel compile -d locales --statistics
