@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from bot.crypto import Cipher
 from bot.store import Store
@@ -258,9 +258,14 @@ class ClientData:
                                      Client.retention_warned_at.is_(None),
                                      Client.last_active_at < threshold,
                                      Client.notes.any()))
-            for client in clients:
-                client.retention_warned_at = now
-                due.append((client.id, self.cipher.decrypt(client.contact)))
+            for client in clients.all():
+                # claimed in one UPDATE, so with several front ends only one warns
+                claimed = session.execute(
+                    update(Client).where(Client.id == client.id,
+                                         Client.retention_warned_at.is_(None))
+                    .values(retention_warned_at=now)).rowcount
+                if claimed:
+                    due.append((client.id, self.cipher.decrypt(client.contact)))
         return due
 
     def purge_expired(self, now: datetime, notes_days: float,

@@ -39,6 +39,7 @@ class Settings:
     staff_user_ids: frozenset[int]
     database_url: str
     rasa_urls: list[str]
+    redis_url: str | None
     action_server_port: int
     secret_key: str
     old_secret_keys: list[str]
@@ -69,6 +70,7 @@ class Settings:
             staff_user_ids=frozenset(int(u) for u in _list(env.get("STAFF_USER_IDS", ""))),
             database_url=env.get("DATABASE_URL") or f"sqlite:///{VAR / 'assistant.db'}",
             rasa_urls=_list(env.get("RASA_URL", "http://127.0.0.1:5005")),
+            redis_url=env.get("REDIS_URL") or None,
             action_server_port=int(env.get("ACTION_SERVER_PORT", "5055")),
             secret_key=_secret_key(),
             old_secret_keys=_list(env.get("OLD_SECRET_KEYS", "")),

@@ -37,6 +37,19 @@ class EngineProcess:
     health_path: str
     process: subprocess.Popen
     log_path: Path
+    command: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+
+    def restart(self) -> None:
+        """Start the same process again (after it was stopped or killed)."""
+        self.stop()
+        self.process = _spawn(self.command, self.env, self.log_path)
+
+    def kill(self) -> None:
+        """Stop it hard, as a crash would: no chance to finish what it is doing."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
     def stop(self, timeout: float = 10) -> None:
         if self.process.poll() is None:
@@ -52,9 +65,18 @@ class EngineProcess:
 class Engine:
     processes: list[EngineProcess] = field(default_factory=list)
 
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [p.url for p in self.processes if p.name == "rasa"]
+
     def stop(self) -> None:
         for process in reversed(self.processes):
             process.stop()
+
+
+def _spawn(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_path.open("ab"),
+                            stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
 
 
 def tracker_store_config(database_url: str | None) -> dict:
@@ -67,13 +89,26 @@ def tracker_store_config(database_url: str | None) -> dict:
     return {"type": "SQL", "dialect": "sqlite", "db": str(VAR / "rasa_tracker.db")}
 
 
-def write_endpoints(path: Path, action_url: str, tracker_db_url: str | None = None) -> Path:
+def lock_store_config(redis_url: str | None) -> dict | None:
+    """Rasa's Redis lock store: with several Rasa replicas it keeps one conversation's
+    messages in order, whichever replica takes them. None: Rasa's in-memory lock."""
+    if not redis_url:
+        return None
+    url = make_url(redis_url)
+    return {"type": "redis", "url": url.host or "127.0.0.1", "port": url.port or 6379,
+            "db": int(url.database or 0), "key_prefix": "clientassistent"}
+
+
+def write_endpoints(path: Path, action_url: str, tracker_db_url: str | None = None,
+                    redis_url: str | None = None) -> Path:
     endpoints = {
         # the domain is sent only to actions that ask for it (send_domain), not on every call
         "action_endpoint": {"url": f"{action_url}/webhook", "enable_selective_domain": True},
         "nlg": {"url": f"{action_url}/nlg"},
         "tracker_store": tracker_store_config(tracker_db_url),
     }
+    if lock_store := lock_store_config(redis_url):
+        endpoints["lock_store"] = lock_store
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
     return path
@@ -88,28 +123,30 @@ def write_credentials(path: Path) -> Path:
 def start_action_server(port: int, env: dict[str, str] | None = None) -> EngineProcess:
     LOGS.mkdir(parents=True, exist_ok=True)
     log_path = LOGS / f"actions-{port}.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "actions"], cwd=ROOT,
-        env={**os.environ, **(env or {}), "ACTION_SERVER_PORT": str(port)},
-        stdout=log_path.open("ab"), stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
-    return EngineProcess("actions", f"http://127.0.0.1:{port}", "/health", process, log_path)
+    command = [sys.executable, "-m", "bot", "actions"]
+    environment = {**os.environ, **(env or {}), "ACTION_SERVER_PORT": str(port)}
+    process = _spawn(command, environment, log_path)
+    return EngineProcess("actions", f"http://127.0.0.1:{port}", "/health", process, log_path,
+                         command, environment)
 
 
 def start_rasa(model: Path, port: int, action_url: str, tracker_db_url: str | None = None,
-               env: dict[str, str] | None = None) -> EngineProcess:
+               env: dict[str, str] | None = None,
+               redis_url: str | None = None) -> EngineProcess:
     LOGS.mkdir(parents=True, exist_ok=True)
     log_path = LOGS / f"rasa-{port}.log"
-    endpoints = write_endpoints(RUN / f"endpoints-{port}.yml", action_url, tracker_db_url)
+    endpoints = write_endpoints(RUN / f"endpoints-{port}.yml", action_url, tracker_db_url,
+                                redis_url)
     credentials = write_credentials(RUN / "credentials.yml")
     command = [str(RASA), "run", "--enable-api", "--model", str(model),
                "--endpoints", str(endpoints), "--credentials", str(credentials),
                "--interface", "127.0.0.1", "--port", str(port)]
     if token := os.environ.get("RASA_API_TOKEN"):
         command += ["--auth-token", token]
-    process = subprocess.Popen(command, cwd=ROOT, env={**rasa_env(), **(env or {})},
-                               stdout=log_path.open("ab"), stderr=subprocess.STDOUT,
-                               preexec_fn=_die_with_parent)
-    return EngineProcess("rasa", f"http://127.0.0.1:{port}", "/", process, log_path)
+    environment = {**rasa_env(), **(env or {})}
+    process = _spawn(command, environment, log_path)
+    return EngineProcess("rasa", f"http://127.0.0.1:{port}", "/", process, log_path,
+                         command, environment)
 
 
 def wait_until_up(engine_process: EngineProcess, timeout: float = 180) -> float:
@@ -136,15 +173,25 @@ def warm_up(rasa_url: str) -> None:
 
 def start_engine(model: Path, rasa_port: int = 5005, action_port: int = 5055,
                  tracker_db_url: str | None = None) -> Engine:
+    return start_replicas(model, [rasa_port], [action_port], tracker_db_url)
+
+
+def start_replicas(model: Path, rasa_ports: list[int], action_ports: list[int],
+                   tracker_db_url: str | None = None, redis_url: str | None = None,
+                   env: dict[str, str] | None = None) -> Engine:
+    """One Rasa server and its action server per pair of ports. Several replicas share the
+    SQL tracker store (PostgreSQL) and keep each conversation in order with Redis."""
     engine = Engine()
     try:
-        actions = start_action_server(action_port)
-        engine.processes.append(actions)
-        rasa = start_rasa(model, rasa_port, actions.url, tracker_db_url)
-        engine.processes.append(rasa)
-        wait_until_up(actions)
-        wait_until_up(rasa)
-        warm_up(rasa.url)
+        for rasa_port, action_port in zip(rasa_ports, action_ports, strict=True):
+            actions = start_action_server(action_port, env)
+            engine.processes.append(actions)
+            engine.processes.append(start_rasa(model, rasa_port, actions.url, tracker_db_url,
+                                               redis_url=redis_url))
+        for process in engine.processes:
+            wait_until_up(process)
+        for url in engine.rasa_urls:
+            warm_up(url)
     except BaseException:
         engine.stop()
         raise

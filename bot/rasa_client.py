@@ -11,6 +11,12 @@ from typing import Any
 
 import httpx
 
+# The replica is not there, or went away while answering (killed mid-request): its SQL
+# tracker store did not save the turn, so the next replica may take the message. A read
+# timeout is not among these: a slow replica may still be working on it.
+REPLICA_GONE = (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError,
+                httpx.ReadError, httpx.WriteError)
+
 
 class RasaUnavailable(Exception):
     """No Rasa replica accepted the message: it was not processed and can be sent again."""
@@ -34,7 +40,7 @@ class RasaClient:
         for url in self._replicas_for(sender):
             try:
                 response = await self._http.post(f"{url}/webhooks/rest/webhook", json=body)
-            except (httpx.ConnectError, httpx.ConnectTimeout):
+            except REPLICA_GONE:
                 continue
             if response.status_code in (502, 503, 504):
                 continue
