@@ -34,6 +34,9 @@ QUESTIONS = [
     "wat is een persoonsgebonden budget", "ik wil een andere klantmanager",
     "hoe werkt een klacht indienen", "top dankje",
 ]
+REALISTIC = (2.0, 4.0)  # seconds between a reply and the next message, as people type
+SATURATION = (0.0, 0.0)  # back to back
+TURN_QUIET_S = 0.06
 TOKEN = "123:bench"  # the token start_frontend gives the front end named "bench"
 
 
@@ -66,11 +69,13 @@ class Clients:
     def __init__(self, api: LocalBotApi) -> None:
         self.api = api
         self.waiting: dict[int, tuple[float, asyncio.Future[PhoneMessage]]] = {}
+        self.last_arrival: dict[int, float] = {}
         api.on_bot_message(self._arrived)
 
     def _arrived(self, event: str, message: PhoneMessage) -> None:
         if event != "new" or not message.from_bot:
             return  # a keyboard edited away is not the answer
+        self.last_arrival[message.chat_id] = time.perf_counter()
         waiting = self.waiting.pop(message.chat_id, None)
         if waiting and not waiting[1].done():
             waiting[1].set_result(message)
@@ -82,13 +87,29 @@ class Clients:
         started = time.perf_counter()
         self.waiting[chat_id] = (started, future)
         kind = "text"
-        if last is not None and last.buttons and random.random() < 0.3:
+        if last is not None and last.buttons and press_button(chat_id):
             kind = "button"
             await self.api.press_button(TOKEN, chat_id, last.message_id, last.buttons[0][1])
         else:
             await self.api.send_text(TOKEN, chat_id, text)
         reply = await asyncio.wait_for(future, 60)
-        return time.perf_counter() - started, kind, reply
+        latency = time.perf_counter() - started
+        await self.turn_complete(chat_id)
+        return latency, kind, self.newest(chat_id) or reply
+
+    async def turn_complete(self, chat_id: int) -> None:
+        """A turn can be several messages: wait until none arrived for a moment."""
+        while time.perf_counter() - self.last_arrival.get(chat_id, 0) < TURN_QUIET_S:
+            await asyncio.sleep(TURN_QUIET_S / 3)
+
+    def newest(self, chat_id: int) -> PhoneMessage | None:
+        chat = self.api.chats.get(chat_id, [])
+        return next((m for m in reversed(chat) if m.from_bot), None)
+
+
+def press_button(chat_id: int) -> bool:
+    """About a third of the turns press a button; the same turns in both runs."""
+    return random.Random(chat_id).random() < 0.3
 
 
 async def conversation(clients: Clients, chat_id: int, messages: int, pause: tuple[float, float],
@@ -100,7 +121,6 @@ async def conversation(clients: Clients, chat_id: int, messages: int, pause: tup
             chat_id, QUESTIONS[(chat_id + index) % len(QUESTIONS)], last)
         run.latencies.append(latency)
         run.kinds.append(kind)
-        await asyncio.sleep(0.5)  # the rest of a turn's messages arrive
         if pause[1]:
             await asyncio.sleep(random.uniform(*pause))
 
@@ -114,18 +134,31 @@ async def load(clients: Clients, count: int, messages: int, pause: tuple[float, 
     return run
 
 
-async def bare_rasa(rasa_url: str, count: int, messages: int) -> Run:
-    """The same messages straight to Rasa's REST channel, back to back per client."""
+async def bare_rasa(rasa_urls: list[str], count: int, messages: int,
+                    pause: tuple[float, float], first_chat: int) -> Run:
+    """The same conversations straight to Rasa's REST channel: the same texts, the same
+    button presses (their payloads) and the same pacing, each client on the replica the
+    front end would pick."""
     run = Run(started=time.perf_counter())
     async with httpx.AsyncClient(timeout=60) as http:
-        async def client(n: int) -> None:
+        async def client(chat_id: int) -> None:
+            rasa_url = rasa_urls[chat_id % len(rasa_urls)]
+            buttons: list[dict] = []
+            await asyncio.sleep(random.uniform(*pause))
             for index in range(messages):
+                kind, text = "text", QUESTIONS[(chat_id + index) % len(QUESTIONS)]
+                if buttons and press_button(chat_id):
+                    kind, text = "button", buttons[0]["payload"]
                 started = time.perf_counter()
-                await http.post(f"{rasa_url}/webhooks/rest/webhook", json={
-                    "sender": f"bare-{run.started}-{n}",
-                    "message": QUESTIONS[(n + index) % len(QUESTIONS)]})
+                response = await http.post(f"{rasa_url}/webhooks/rest/webhook", json={
+                    "sender": f"bare-{run.started}-{chat_id}", "message": text})
                 run.latencies.append(time.perf_counter() - started)
-        await asyncio.gather(*(client(n) for n in range(count)))
+                run.kinds.append(kind)
+                replies = response.json() or [{}]
+                buttons = replies[-1].get("buttons") or []
+                if pause[1]:
+                    await asyncio.sleep(random.uniform(*pause))
+        await asyncio.gather(*(client(first_chat + n) for n in range(count)))
     run.ended = time.perf_counter()
     return run
 
@@ -138,52 +171,105 @@ def peak_memory_mb(pid: int) -> float:
 
 
 async def measure(args: argparse.Namespace) -> dict:
-    from bot.launcher import start_engine, start_frontend
     from bot.store.migrate import upgrade
     from bot.training import ensure_model
 
-    database = f"sqlite:///{VAR / 'bench.db'}"
-    await asyncio.to_thread(upgrade, database)
     model = await asyncio.to_thread(ensure_model)
+    if not args.replicas:
+        database = f"sqlite:///{VAR / 'bench.db'}"
+        await asyncio.to_thread(upgrade, database)
+        return await measure_setup(args, model, database, replicas=1, redis_url=None)
+    results = {}
+    for count in args.replicas:
+        database = await asyncio.to_thread(fresh_postgres_database, args.postgres)
+        try:
+            results[f"replicas_{count}"] = await measure_setup(args, model, database, count,
+                                                               args.redis)
+        finally:
+            await asyncio.to_thread(drop_postgres_database, args.postgres, database)
+    return {"scaled": results}
+
+
+async def measure_setup(args: argparse.Namespace, model: Path, database: str, replicas: int,
+                        redis_url: str | None) -> dict:
+    from bot.launcher import start_frontend, start_replicas
+    from bot.store.migrate import upgrade
+
+    await asyncio.to_thread(upgrade, database)
     os.environ["DATABASE_URL"] = database
+    tracker = database if database.startswith("postgresql") else None
     cold = time.perf_counter()
-    engine = await asyncio.to_thread(start_engine, model, 5305, 5355, None)
+    engine = await asyncio.to_thread(
+        start_replicas, model, [5305 + n for n in range(replicas)],
+        [5355 + n for n in range(replicas)], tracker, redis_url, {"DATABASE_URL": database})
     cold_start = time.perf_counter() - cold
     api = LocalBotApi()
     base = await api.start()
-    rasa_url = "http://127.0.0.1:5305"
-    frontend = await asyncio.to_thread(start_frontend, base, rasa_url, database, "bench")
+    frontend = await asyncio.to_thread(start_frontend, base, ",".join(engine.rasa_urls),
+                                       database, "bench")
     try:
         clients = Clients(api)
-        realistic = await load(clients, args.clients, args.messages, (2.0, 4.0), 1_000)
-        await asyncio.sleep(2)
-        saturation = await load(clients, args.clients, args.messages, (0.0, 0.0), 2_000)
-        bare = await bare_rasa(rasa_url, args.clients, args.messages)
-        memory = {process.name: peak_memory_mb(process.process.pid)
-                  for process in engine.processes}
+        realistic = await load(clients, args.clients, args.messages, REALISTIC, 1_000)
+        bare_realistic = await bare_rasa(engine.rasa_urls, args.clients, args.messages,
+                                         REALISTIC, 1_000)
+        saturation = await load(clients, args.clients, args.messages, SATURATION, 2_000)
+        bare = await bare_rasa(engine.rasa_urls, args.clients, args.messages, SATURATION,
+                               2_000)
+        memory = {f"{process.name}:{process.url.rsplit(':', 1)[1]}":
+                  peak_memory_mb(process.process.pid) for process in engine.processes}
         memory["frontend"] = peak_memory_mb(frontend.process.pid)
     finally:
         frontend.stop()
         await api.stop()
         engine.stop()
     return {"clients": args.clients, "messages_per_client": args.messages,
+            "replicas": replicas, "store": database.split(":", 1)[0],
             "cold_start_s": round(cold_start, 1),
-            "realistic": realistic.summary(), "saturation": saturation.summary(),
-            "bare_rasa_rest": bare.summary(),
+            "realistic": realistic.summary(), "bare_realistic": bare_realistic.summary(),
+            "saturation": saturation.summary(), "bare_saturation": bare.summary(),
             "throughput_vs_bare_rasa": round(saturation.rate / bare.rate, 2),
-            "added_latency_p50_ms": round(saturation.summary()["p50_ms"]
-                                          - bare.summary()["p50_ms"], 1),
+            "added_latency_p50_ms": round(realistic.summary()["p50_ms"]
+                                          - bare_realistic.summary()["p50_ms"], 1),
             "peak_memory_mb": memory}
 
 
+def fresh_postgres_database(server: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    name = f"bench_{int(time.time())}"
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'create database "{name}"'))
+    admin.dispose()
+    return f"{server}/{name}"
+
+
+def drop_postgres_database(server: str, database: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'drop database "{database.rsplit("/", 1)[1]}" with (force)'))
+    admin.dispose()
+
+
 def table(result: dict) -> str:
+    if "scaled" in result:
+        parts = [f"-- {name.replace('_', ' ')} (PostgreSQL + Redis) --\n{table(one)}"
+                 for name, one in result["scaled"].items()]
+        rates = [one["saturation"]["messages_per_s"] for one in result["scaled"].values()]
+        if len(rates) > 1:
+            parts.append(f"saturation throughput, last vs first setup: "
+                         f"{rates[-1] / rates[0]:.2f}x")
+        return "\n\n".join(parts)
     rows = [f"{'load':<16}{'msgs':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'msg/s':>8}"]
-    for name in ("realistic", "saturation", "bare_rasa_rest"):
+    for name in ("realistic", "bare_realistic", "saturation", "bare_saturation"):
         r = result[name]
         rows.append(f"{name:<16}{r['messages']:>6}{r['p50_ms']:>9}{r['p95_ms']:>9}"
                     f"{r['p99_ms']:>9}{r['messages_per_s']:>8}")
     rows += [f"throughput vs bare Rasa REST: {result['throughput_vs_bare_rasa']:.0%}",
-             f"latency added over bare Rasa at p50: {result['added_latency_p50_ms']} ms",
+             f"latency added over bare Rasa at p50 (realistic load): "
+             f"{result['added_latency_p50_ms']} ms",
              f"cold start (Rasa + action server up): {result['cold_start_s']} s",
              f"peak memory (MB): {result['peak_memory_mb']}"]
     return "\n".join(rows)
@@ -193,6 +279,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.bench")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--messages", type=int, default=8, help="messages per client")
+    parser.add_argument("--replicas", type=lambda v: [int(n) for n in v.split(",")],
+                        default=[], help="e.g. 1,2: the scaled setup (PostgreSQL tracker "
+                        "and app store, Redis lock store) with that many Rasa replicas each")
+    parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
     result = asyncio.run(measure(args))
     out = VAR / "bench.json"
