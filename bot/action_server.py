@@ -37,7 +37,7 @@ class DomainlessActionExecutor(ActionExecutor):
         return super().update_and_return_domain(payload, action_name)
 
 
-def build_app(catalog: ResponseCatalog) -> Sanic:
+def build_app(catalog: ResponseCatalog, default_language: str = "nl") -> Sanic:
     executor = DomainlessActionExecutor()
     executor.register_package("bot.actions")
     app = create_app(executor, cors_origins=None)
@@ -45,13 +45,13 @@ def build_app(catalog: ResponseCatalog) -> Sanic:
 
     @app.post("/nlg")
     async def nlg(request: Request) -> response.HTTPResponse:
-        return response.json(render_for_rasa(catalog, request.json or {}))
+        return response.json(render_for_rasa(catalog, request.json or {}, default_language))
 
     return app
 
 
 def run(settings: Settings, host: str = "127.0.0.1") -> None:
-    app = build_app(catalog())
+    app = build_app(catalog(), settings.default_language)
     log.info("Action server and NLG on %s:%s", host, settings.action_server_port)
     app.run(host=host, port=settings.action_server_port, single_process=True,
             access_log=False, motd=False)

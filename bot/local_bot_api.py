@@ -388,7 +388,8 @@ def _reply_to(params: dict) -> int | None:
 
 def _user(chat_id: int, **user: Any) -> dict:
     return {"id": user.get("user_id", chat_id), "is_bot": False,
-            "first_name": user.get("first_name", "Client"), "language_code": "nl"}
+            "first_name": user.get("first_name", "Client"),
+            "language_code": user.get("language_code", "nl")}
 
 
 def _as_api_message(message: PhoneMessage) -> dict:

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from bot import i18n
 from bot.config import Settings
 from bot.crypto import Cipher
 from bot.pseudonym import sender_id
@@ -36,6 +37,7 @@ class ClientMessage:
     text: str
     from_button: bool = False  # a payload from our own button map, not typed text
     metadata: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None  # the channel's guess (Telegram's language_code), if any
 
 
 class Relay:
@@ -50,30 +52,54 @@ class Relay:
     def sender(self, message: ClientMessage) -> str:
         return sender_id(self.settings.pseudonym_key, f"{message.channel}:{message.chat_key}")
 
-    def notice(self, name: str, **values: Any) -> Answer:
-        return self.catalog.render(name, values)
+    def notice(self, name: str, language: str | None = None, **values: Any) -> Answer:
+        return self.catalog.render(name, values, language or self.settings.default_language)
+
+    def language(self, sender: str, guess: str | None = None) -> str:
+        """The client's language: their own choice (/taal), else the channel's guess when
+        it is an enabled language, else the default."""
+        return i18n.choose(self.store.language(sender), guess,
+                           default=self.settings.default_language)
+
+    async def language_of(self, message: ClientMessage) -> str:
+        return await asyncio.to_thread(self.language, self.sender(message), message.language)
+
+    async def client_language(self, sender: str) -> str:
+        """The language of a client known only by their pseudonym (jobs, staff replies)."""
+        return await asyncio.to_thread(self.language, sender)
+
+    async def choose_language(self, message: ClientMessage, language: str) -> str:
+        """Remember the client's choice; the language now in use (an unknown code is
+        refused and the current language kept)."""
+        if (chosen := i18n.normalise(language)) is None:
+            return await self.language_of(message)
+        await asyncio.to_thread(self.store.set_language, self.sender(message), chosen)
+        return chosen
 
     async def handle(self, message: ClientMessage, notify: Notify) -> list[Answer]:
         text = message.text.strip()
+        sender = self.sender(message)
+        language = await asyncio.to_thread(self.language, sender, message.language)
         if not text:
-            return [self.notice("utter_empty_message")]
+            return [self.notice("utter_empty_message", language)]
         if len(text) > MAX_TEXT_LENGTH:
-            return [self.notice("utter_message_too_long", limit=MAX_TEXT_LENGTH)]
+            return [self.notice("utter_message_too_long", language, limit=MAX_TEXT_LENGTH)]
         if not message.from_button:
             text = text.lstrip("/") or text  # typed text may not pose as an intent payload
-        sender = self.sender(message)
         # How to reach the client, encrypted: kept only if a purpose that needs it gets
         # consent (the actions store the token as it is; Rasa never sees the chat id).
         contact = self.cipher.encrypt(f"{message.channel}:{message.chat_key}").decode()
         # whether this channel has Steunpunt staff behind it, so the assistant offers them
         metadata = {**message.metadata, "contact": contact,
-                    "staff": self.settings.staff_chat_id is not None}
+                    "staff": self.settings.staff_chat_id is not None,
+                    "language": language}  # the NLG endpoint answers in it
         answers = await self._ask_rasa(sender, text, metadata, notify)
         await asyncio.to_thread(self.store.record_exchange, sender, message.channel, len(answers))
         return answers
 
     async def _ask_rasa(self, sender: str, text: str, metadata: dict[str, Any],
                         notify: Notify) -> list[Answer]:
+        language = metadata["language"]
         deadline = time.monotonic() + self.settings.rasa_retry_for_seconds
         told_down = False
         delay = 1.0
@@ -84,27 +110,28 @@ class Relay:
                     # Every intent has an answer: none means the action server or the NLG
                     # endpoint failed, after Rasa had already taken the message in.
                     log.warning("Rasa gave no answer to a message")
-                    return [self.notice("utter_engine_error")]
+                    return [self.notice("utter_engine_error", language)]
                 return [answer_from_rasa(reply) for reply in replies]
             except RasaUnavailable:
                 if time.monotonic() + delay > deadline:
                     log.warning("Rasa unreachable; asked the client to send again")
-                    return [self.notice("utter_engine_gave_up")]
+                    return [self.notice("utter_engine_gave_up", language)]
                 if not told_down:
-                    await notify([self.notice("utter_engine_down")])
+                    await notify([self.notice("utter_engine_down", language)])
                     told_down = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
             except (httpx.TimeoutException, httpx.HTTPStatusError) as error:
                 log.warning("Rasa failed on a message: %s", type(error).__name__)
-                return [self.notice("utter_engine_error")]
+                return [self.notice("utter_engine_error", language)]
 
     async def _send_telling_if_slow(self, sender: str, text: str, metadata: dict[str, Any],
                                     notify: Notify) -> list[dict[str, Any]]:
+        language = metadata["language"]
         task = asyncio.ensure_future(self.rasa.send(sender, text, metadata))
         done, _ = await asyncio.wait({task}, timeout=self.settings.rasa_slow_notice_seconds)
         if not done:
-            await notify([self.notice("utter_engine_slow")])
+            await notify([self.notice("utter_engine_slow", language)])
         return await task
 
 

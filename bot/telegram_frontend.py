@@ -14,6 +14,7 @@ import logging
 import re
 import signal
 from collections.abc import Sequence
+from datetime import UTC
 from urllib.parse import urlparse
 
 from telegram import (
@@ -38,19 +39,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot import clock
+from bot import clock, i18n
 from bot.card_pictures import CardPictures
 from bot.config import Settings
 from bot.data_control import DataControl
 from bot.deadline_reminders import AMSTERDAM, DeadlineReminders
-from bot.deadlines import format_dutch_date
 from bot.handover_team import HandoverTeam
-from bot.meeting_card import format_meeting_moment
 from bot.meetings import Meetings
 from bot.organisations import Organisations as Gemeenten
 from bot.relay import ClientMessage, Relay
 from bot.responses import Answer
-from bot.staff_desk import STAFF_BUTTON, StaffDesk, telegram_chat
+from bot.staff_desk import STAFF_BUTTON, StaffDesk, telegram_chat, user_language
 from bot.tickets import Tickets
 from bot.update_processor import PerChatUpdateProcessor
 
@@ -87,7 +86,9 @@ class TelegramFrontend:
                              "/vergeet_bevestigd": self.on_forget_confirmed,
                              "/handover_stop": self.desk.stop,
                              "/handover_keep": self.desk.keep,
-                             "/handover_stop_confirmed": self.on_handover_stopped}
+                             "/handover_stop_confirmed": self.on_handover_stopped,
+                             **{i18n.language_payload(code): self.on_language_chosen
+                                for code in i18n.LANGUAGES}}
 
     def build(self) -> Application:
         builder = (
@@ -108,6 +109,7 @@ class TelegramFrontend:
         app.add_handler(CommandHandler("privacy", self.on_privacy, filters=PRIVATE))
         app.add_handler(CommandHandler("mijngegevens", self.on_my_data, filters=PRIVATE))
         app.add_handler(CommandHandler("vergeet", self.on_forget, filters=PRIVATE))
+        app.add_handler(CommandHandler("taal", self.on_language, filters=PRIVATE))
         app.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & filters.COMMAND,
                                        self.on_unknown_command))
         app.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & filters.TEXT, self.on_text))
@@ -126,14 +128,19 @@ class TelegramFrontend:
         return app
 
     async def set_commands(self, app: Application) -> None:
-        notice = self.relay.notice
-        await app.bot.set_my_commands([
-            BotCommand("start", notice("utter_menu_start").text),
-            BotCommand("help", notice("utter_menu_help").text),
-            BotCommand("privacy", notice("utter_menu_privacy").text),
-            BotCommand("mijngegevens", notice("utter_menu_my_data").text),
-            BotCommand("vergeet", notice("utter_menu_forget").text),
-        ])
+        """The command menu in the default language, and in each enabled language for
+        Telegram apps set to it."""
+        for language in (None, *(c for c in i18n.LANGUAGES if c != self.settings.default_language)):
+            def notice(name: str, language: str | None = language) -> str:
+                return self.relay.notice(name, language).text
+            await app.bot.set_my_commands([
+                BotCommand("start", notice("utter_menu_start")),
+                BotCommand("help", notice("utter_menu_help")),
+                BotCommand("taal", notice("utter_menu_language")),
+                BotCommand("privacy", notice("utter_menu_privacy")),
+                BotCommand("mijngegevens", notice("utter_menu_my_data")),
+                BotCommand("vergeet", notice("utter_menu_forget")),
+            ], language_code=language)
 
     # -- handlers ------------------------------------------------------------------------
 
@@ -160,19 +167,33 @@ class TelegramFrontend:
     async def on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.relay_to_rasa(update, context, "/manage_consent", from_button=True)
 
-    async def on_my_data(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        client = self.relay.sender(self._client_message(update, ""))
+    async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/taal: a button per enabled language (the same answer as the change_language
+        intent); the choice comes back as a payload handled by on_language_chosen."""
+        await self.tell(update, context, i18n.LANGUAGE_MENU)
+
+    async def on_language_chosen(self, update: Update,
+                                 context: ContextTypes.DEFAULT_TYPE) -> None:
+        payload = update.callback_query.data[1]
+        language = await self.relay.choose_language(
+            self._client_message(update, ""), i18n.language_of_payload(payload) or "")
         await self.send(update.effective_chat.id, context,
-                        await self.data_control.export(client))
+                        [self.relay.notice("utter_language_chosen", language)])
+
+    async def on_my_data(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = self._client_message(update, "")
+        await self.send(update.effective_chat.id, context, await self.data_control.export(
+            self.relay.sender(message), await self.relay.language_of(message)))
 
     async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.tell(update, context, "utter_forget_me")
 
     async def on_forget_confirmed(self, update: Update,
                                   context: ContextTypes.DEFAULT_TYPE) -> None:
-        client = self.relay.sender(self._client_message(update, ""))
+        message = self._client_message(update, "")
+        client, language = self.relay.sender(message), await self.relay.language_of(message)
         await self.desk.client_leaves(client, context)
-        answers = await self.data_control.erase(client)
+        answers = await self.data_control.erase(client, language)
         context.chat_data.clear()
         await self.send(update.effective_chat.id, context, answers)
 
@@ -182,8 +203,8 @@ class TelegramFrontend:
         for contact in warnings:
             if (chat_id := telegram_chat(contact)) is not None:
                 days = f"{self.settings.retention_warning_days:g}"
-                await self.send(chat_id, context,
-                                [self.relay.notice("utter_retention_warning", days=days)])
+                await self.send(chat_id, context, [self.relay.notice(
+                    "utter_retention_warning", await self.chat_language(chat_id), days=days)])
         if purged["notes"] or purged["events"]:
             log.info("Retention purge: %s", purged)
 
@@ -194,15 +215,17 @@ class TelegramFrontend:
             chat_id = telegram_chat(due.contact)
             if chat_id is None:
                 continue
-            when = format_meeting_moment(due.starts_at, due.has_time)
+            moment = due.starts_at if due.starts_at.tzinfo else due.starts_at.replace(tzinfo=UTC)
+            when = moment if due.has_time else moment.astimezone(AMSTERDAM).date()
             await self.send(chat_id, context, [self.relay.notice(
-                REMINDER_MESSAGES[due.kind], when=when, meeting_id=str(due.meeting_id))])
+                REMINDER_MESSAGES[due.kind], await self.chat_language(chat_id), when=when,
+                meeting_id=str(due.meeting_id))])
         for deadline in await asyncio.to_thread(self.deadline_reminders.claim_due, clock.now()):
             if (chat_id := telegram_chat(deadline.contact)) is not None:
                 days = (deadline.last_day - clock.now().astimezone(AMSTERDAM).date()).days
                 await self.send(chat_id, context, [self.relay.notice(
-                    "utter_deadline_reminder", last_day=format_dutch_date(deadline.last_day),
-                    days=str(days))])
+                    "utter_deadline_reminder", await self.chat_language(chat_id),
+                    last_day=deadline.last_day, days=str(days))])
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.relay_to_rasa(update, context, update.effective_message.text or "")
@@ -270,7 +293,12 @@ class TelegramFrontend:
     # -- relay and rendering -------------------------------------------------------------
 
     async def tell(self, update: Update, context: ContextTypes.DEFAULT_TYPE, notice: str) -> None:
-        await self.send(update.effective_chat.id, context, [self.relay.notice(notice)])
+        language = await self.relay.language_of(self._client_message(update, ""))
+        await self.send(update.effective_chat.id, context, [self.relay.notice(notice, language)])
+
+    async def chat_language(self, chat_id: int) -> str:
+        """The language of a client reached outside an update (reminders, warnings)."""
+        return await self.relay.language_of(ClientMessage(CHANNEL, str(chat_id), ""))
 
     async def relay_to_rasa(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
                             text: str, from_button: bool = False) -> None:
@@ -291,7 +319,8 @@ class TelegramFrontend:
 
     @staticmethod
     def _client_message(update: Update, text: str, from_button: bool = False) -> ClientMessage:
-        return ClientMessage(CHANNEL, str(update.effective_chat.id), text, from_button=from_button)
+        return ClientMessage(CHANNEL, str(update.effective_chat.id), text, from_button=from_button,
+                             language=user_language(update))
 
     async def send(self, chat_id: int, context: ContextTypes.DEFAULT_TYPE,
                    answers: Sequence[Answer]) -> None:

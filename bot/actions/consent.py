@@ -13,7 +13,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import SafeAction
-from bot.actions.context import catalog, client_data
+from bot.actions.context import catalog, client_data, language
 from bot.actions.fallback import previous_bot_response
 
 ACTIVE_PURPOSES = ("notes", "reminders")  # purposes whose feature exists; /privacy shows these
@@ -61,12 +61,12 @@ class ActionConsentReply(SafeAction):
             return []
         granted = tracker.get_intent_of_latest_message() in YES
         question = consent_question(purpose, tracker)
-        shown = catalog().render(question).text
+        shown = catalog().render(question, language=language(tracker)).text
         metadata = (tracker.latest_message or {}).get("metadata") or {}
         await asyncio.to_thread(
             client_data().record_consent, tracker.sender_id, purpose, granted,
             version=hashlib.sha256(shown.encode()).hexdigest()[:12], text_shown=shown,
-            language=metadata.get("language", "nl"), method=answered_by(tracker),
+            language=language(tracker), method=answered_by(tracker),
             contact_token=metadata.get("contact"))
         events: list[dict[str, Any]] = [SlotSet("consent_purpose", None)]
         if not granted:
@@ -108,11 +108,11 @@ class ActionWithdrawConsent(SafeAction):
             return []
         data = client_data()
         count = await asyncio.to_thread(data.count_for_purpose, tracker.sender_id, purpose)
-        shown = catalog().render(f"utter_consent_{purpose}_on").text
+        shown = catalog().render(f"utter_consent_{purpose}_on", language=language(tracker)).text
         await asyncio.to_thread(
             data.record_consent, tracker.sender_id, purpose, False,
             version=hashlib.sha256(shown.encode()).hexdigest()[:12], text_shown=shown,
-            language="nl", method=answered_by(tracker))
+            language=language(tracker), method=answered_by(tracker))
         dispatcher.utter_message(response=f"utter_consent_withdrawn_{purpose}", count=count)
         return []
 
