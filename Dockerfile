@@ -30,6 +30,8 @@ RUN python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml
 # locales/ when present, deploy/*.py).
 COPY . /src/app
 RUN rm -rf /src/app/pyproject.toml /src/app/requirements
+# The translations compiled (locales/*/LC_MESSAGES/*.mo): the runtime tree is read-only.
+RUN PYTHONPATH=/src/app python -c "from bot.i18n import compile_catalogs; compile_catalogs()"
 
 # --- runtime -------------------------------------------------------------------------------
 FROM python:3.11-slim AS runtime

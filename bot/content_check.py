@@ -6,7 +6,9 @@
 - every knowledge and complaint answer names its source ("Bron:");
 - every intent has an answer in a rule or story;
 - every file in content/gemeenten/ and content/organisaties/ fits the models of
-  bot/organisations.py (known keys only, weekdays, time ranges, names, sources).
+  bot/organisations.py (known keys only, weekdays, time ranges, names, sources);
+- translations (bot/i18n.py): locales/messages.pot up to date, every response translated
+  in every enabled language, {fields} identical in source and translation.
 Each problem is printed with its file and line.
 """
 
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from bot import i18n
 from bot.config import ROOT
 from bot.handover_team import read_team
 from bot.organisations import check_content
@@ -130,6 +133,12 @@ def check_handover_team() -> list[Problem]:
     return [Problem(issue.path, issue.line, issue.message) for issue in read_team()[1]]
 
 
+def check_translations() -> list[Problem]:
+    """The catalogs in locales/ against the responses, for every enabled language."""
+    return [Problem(issue.path, issue.line, issue.message) for issue in
+            i18n.check_catalogs(ROOT / "dialogues" / "responses")]
+
+
 def rasa_validate() -> tuple[bool, str]:
     command = [str(RASA), "data", "validate", "--config", "nlu/config.yml",
                "--domain", "dialogues", "--data", "nlu", "dialogues/rules", "dialogues/stories"]
@@ -140,7 +149,7 @@ def rasa_validate() -> tuple[bool, str]:
 def main() -> int:
     intents = domain_intents()
     problems = (check_responses(intents) + check_every_intent_answered(intents)
-                + check_organisations() + check_handover_team())
+                + check_organisations() + check_handover_team() + check_translations())
     for problem in problems:
         print(problem)
     valid, output = rasa_validate()
@@ -149,7 +158,8 @@ def main() -> int:
         print("Rasa's data validation failed (see above).")
     if problems or not valid:
         return 1
-    print("Content OK: responses, sources, buttons, intents, gemeenten and Rasa data.")
+    print("Content OK: responses, sources, buttons, intents, gemeenten, translations "
+          f"({', '.join(i18n.LANGUAGES)}) and Rasa data.")
     return 0
 
 

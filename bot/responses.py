@@ -1,7 +1,10 @@
 """The response catalogue: every client-facing text, from the Dutch source in dialogues/.
 
 Rasa names a response and its arguments; this module turns that into the text and buttons
-the client sees (rendered for the NLG endpoint and for the front end's own notices).
+the client sees (rendered for the NLG endpoint and for the front end's own notices), in the
+client's language: the text is translated first (bot.i18n, Babel catalogs in locales/,
+Dutch where a translation is missing), then its {fields} are filled, dates formatted in
+that language.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from typing import Any
 
 import yaml
 
+from bot import i18n
 from bot.config import ROOT
 
 RESPONSES_DIR = ROOT / "dialogues" / "responses"
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ class Answer:
 
 
 def template_fields(text: str) -> set[str]:
-    return set(_PLACEHOLDER.findall(text))
+    return set(PLACEHOLDER.findall(text))
 
 
 def fill(text: str, values: dict[str, Any]) -> str:
@@ -59,7 +63,7 @@ def fill(text: str, values: dict[str, Any]) -> str:
         found = values.get(match[1])
         return "" if found is None else str(found)
 
-    return _PLACEHOLDER.sub(value, text)
+    return PLACEHOLDER.sub(value, text)
 
 
 class ResponseCatalog:
@@ -68,6 +72,7 @@ class ResponseCatalog:
 
     @classmethod
     def load(cls, directory: Path = RESPONSES_DIR) -> ResponseCatalog:
+        i18n.compile_catalogs()  # the .mo files are built, not kept in git
         responses: dict[str, list[dict[str, Any]]] = {}
         for path in sorted(directory.glob("**/*.yml")):
             document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -77,13 +82,31 @@ class ResponseCatalog:
     def __contains__(self, name: str) -> bool:
         return name in self.responses
 
-    def render(self, name: str, values: dict[str, Any] | None = None) -> Answer:
+    def render(self, name: str, values: dict[str, Any] | None = None,
+               language: str = i18n.SOURCE_LANGUAGE) -> Answer:
         variations = self.responses.get(name)
         if not variations:
             raise KeyError(f"no response named {name}")
         variation = variations[0] if len(variations) == 1 else random.choice(variations)
         values = values or {}
-        buttons = tuple(Button(fill(b["title"], values), fill(b["payload"], values))
+        buttons = tuple(Button(translated(b["title"], i18n.button_context(name), language,
+                                          values),
+                               fill(b["payload"], values))
                         for b in variation.get("buttons") or [])
-        return Answer(text=fill(variation.get("text", ""), values), buttons=buttons,
-                      image=variation.get("image"))
+        if name == i18n.LANGUAGE_MENU:
+            buttons = tuple(Button(t, p) for t, p in i18n.language_menu()) + buttons
+        return Answer(text=translated(variation.get("text", ""), name, language, values),
+                      buttons=buttons, image=variation.get("image"))
+
+
+def translated(source: str, context: str, language: str, values: dict[str, Any]) -> str:
+    """The text in the language, its fields filled with dates written out in it; a
+    right-to-left translation with the marks that keep Latin runs and values in place.
+    Without a translation: the Dutch source, with Dutch dates."""
+    text = i18n.translate(source, context, language)
+    if text == source:
+        language = i18n.SOURCE_LANGUAGE
+    shown = i18n.localise_all(values, language)
+    if language != i18n.SOURCE_LANGUAGE and i18n.is_rtl(language):
+        return i18n.right_to_left(text, shown, fill)
+    return fill(text, shown)

@@ -27,10 +27,10 @@ from telegram import (
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot import clock
+from bot import clock, i18n
 from bot.config import Settings
 from bot.handover_team import HandoverTeam
-from bot.relay import Relay
+from bot.relay import ClientMessage, Relay
 from bot.responses import Answer
 from bot.tickets import MessageView, Tickets, TicketView
 
@@ -87,25 +87,34 @@ class StaffDesk:
         chat_id = update.effective_chat.id
         if not self.enabled:
             await asyncio.to_thread(self.tickets.close, ticket_id, "system", clock.now())
-            await self.send_to_client(chat_id, context,
-                                      [self.relay.notice("utter_handover_unavailable")])
+            await self.send_to_client(chat_id, context, [self.relay.notice(
+                "utter_handover_unavailable", await self.client_language(update))])
             return
         await asyncio.to_thread(self.tickets.set_contact, ticket_id, f"telegram:{chat_id}")
         user = update.effective_user
         if user is not None:
             await asyncio.to_thread(self.tickets.set_client_name, ticket_id, user.full_name)
-        await self.send_to_client(chat_id, context, [self.waiting_notice(ticket_id)])
+        await self.send_to_client(chat_id, context, [
+            self.waiting_notice(ticket_id, await self.client_language(update))])
         await self.post(context, ticket_id)
 
-    def waiting_notice(self, ticket_id: int) -> Answer:
+    def waiting_notice(self, ticket_id: int, language: str = "nl") -> Answer:
         now = clock.now()
         if self.team.is_open(now):
-            return self.relay.notice("utter_handover_waiting_open", ticket=str(ticket_id),
+            return self.relay.notice("utter_handover_waiting_open", language,
+                                     ticket=str(ticket_id),
                                      minutes=str(self.team.answer_within_minutes))
         opens = self.team.next_opening(now)
-        shown = format_datetime(opens, OPENS_FORMAT, locale="nl") if opens else "?"
-        return self.relay.notice("utter_handover_waiting_closed", ticket=str(ticket_id),
-                                 opens=shown)
+        shown = "?"
+        if opens:
+            shown = (format_datetime(opens, OPENS_FORMAT, locale="nl") if language == "nl"
+                     else i18n.format_moment(opens, language))
+        return self.relay.notice("utter_handover_waiting_closed", language,
+                                 ticket=str(ticket_id), opens=shown)
+
+    async def client_language(self, update: Update) -> str:
+        return await self.relay.language_of(ClientMessage(
+            "telegram", str(update.effective_chat.id), "", language=user_language(update)))
 
     async def from_client(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
                           ticket: TicketView, text: str, from_button: bool) -> None:
@@ -155,7 +164,7 @@ class StaffDesk:
     async def tell(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
                    notice: str) -> None:
         await self.send_to_client(update.effective_chat.id, context,
-                                  [self.relay.notice(notice)])
+                                  [self.relay.notice(notice, await self.client_language(update))])
 
     # -- the staff group -----------------------------------------------------------------
 
@@ -223,7 +232,8 @@ class StaffDesk:
                 await query.answer()
             await self.refresh(context, ticket)
             await self._to_client(context, ticket, [self.relay.notice(
-                "utter_handover_claimed", staff_name=ticket.claimed_by_name or "")])
+                "utter_handover_claimed", await self.relay.client_language(ticket.client_id),
+                staff_name=ticket.claimed_by_name or "")])
             return True
         if query:
             await query.answer(notice.text, show_alert=True)
@@ -291,7 +301,8 @@ class StaffDesk:
         await self._show_ticket(context, closed, "utter_staff_closed_ticket",
                                 staff_name=staff_name)
         await self._to_client(context, closed, [self.relay.notice(
-            "utter_handover_closed", staff_name=closed.claimed_by_name or staff_name)])
+            "utter_handover_closed", await self.relay.client_language(closed.client_id),
+            staff_name=closed.claimed_by_name or staff_name)])
         return True
 
     async def refresh(self, context: ContextTypes.DEFAULT_TYPE, ticket: TicketView) -> None:
@@ -313,8 +324,9 @@ class StaffDesk:
                 copy = await self._client_copy(context, ticket, message)
                 await asyncio.to_thread(self.tickets.delivered, message.id, copy)
             else:
-                await self._to_client(context, ticket, [staff_answer(self.relay, ticket,
-                                                                     message)])
+                await self._to_client(context, ticket, [staff_answer(
+                    self.relay, ticket, message,
+                    await self.relay.client_language(ticket.client_id))])
         except (TelegramError, LookupError) as error:
             log.warning("Ticket message %s not delivered: %s", message.id,
                         type(error).__name__)
@@ -365,8 +377,8 @@ class StaffDesk:
             await self._post_note(context, ticket, "utter_staff_reminder", with_buttons=True,
                                   minutes=str(self.team.remind_staff_after_minutes))
             try:
-                await self._to_client(context, ticket,
-                                      [self.relay.notice("utter_handover_late")])
+                await self._to_client(context, ticket, [self.relay.notice(
+                    "utter_handover_late", await self.relay.client_language(ticket.client_id))])
             except (TelegramError, LookupError) as error:
                 log.warning("Could not tell a waiting client: %s", type(error).__name__)
 
@@ -419,12 +431,19 @@ def staff_keyboard(answer: Answer, ticket_id: int) -> InlineKeyboardMarkup | Non
         b.title, callback_data=(STAFF_BUTTON, b.payload, ticket_id))] for b in answer.buttons])
 
 
-def staff_answer(relay: Relay, ticket: TicketView, message: MessageView) -> Answer:
+def staff_answer(relay: Relay, ticket: TicketView, message: MessageView,
+                 language: str | None = None) -> Answer:
     name = ticket.claimed_by_name or "Steunpunt"
-    text = relay.notice("utter_handover_staff_says", staff_name=name, text=message.text).text
+    text = relay.notice("utter_handover_staff_says", language, staff_name=name,
+                        text=message.text).text
     if message.kind == "photo":
         return Answer(text=text, image=message.file_id)
     return Answer(text=text)
+
+
+def user_language(update: Update) -> str | None:
+    """The language of the client's Telegram app: the first guess before they choose."""
+    return update.effective_user.language_code if update.effective_user else None
 
 
 def client_label(ticket: TicketView) -> str:

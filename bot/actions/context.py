@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from functools import cache
 
+from rasa_sdk import Tracker
+
+from bot import i18n
 from bot.client_data import ClientData
 from bot.config import Settings
 from bot.crypto import Cipher
@@ -34,6 +37,13 @@ def gemeenten() -> Gemeenten:
 @cache
 def catalog() -> ResponseCatalog:
     return ResponseCatalog.load()
+
+
+def language(tracker: Tracker) -> str:
+    """The client's language, as the relay sent it with their latest message; text an
+    action renders itself (what a consent question said, a card's label) is in it."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    return i18n.choose(metadata.get("language"), default=settings().default_language)
 
 
 @cache

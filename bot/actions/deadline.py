@@ -17,7 +17,7 @@ from bot import clock
 from bot.actions.base import SafeAction
 from bot.actions.consent import ask_consent
 from bot.actions.context import client_data, deadline_reminders
-from bot.deadlines import format_dutch_date, objection_deadline, parse_decision_date
+from bot.deadlines import objection_deadline, parse_decision_date
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -61,8 +61,9 @@ def tell_deadline(dispatcher: CollectingDispatcher, made_known: date,
                   response: str) -> list[dict[str, Any]]:
     """Say the last day (or that it has passed); remember it for a reminder."""
     deadline = objection_deadline(made_known)
-    dates = {"made_known": format_dutch_date(deadline.made_known),
-             "last_day": format_dutch_date(deadline.last_day)}
+    # as ISO dates: the NLG endpoint writes them out in the client's language
+    dates = {"made_known": deadline.made_known.isoformat(),
+             "last_day": deadline.last_day.isoformat()}
     if deadline.last_day < today():
         dispatcher.utter_message(response="utter_objection_deadline_passed", **dates)
         return [SlotSet("objection_last_day", None)]
@@ -99,9 +100,8 @@ async def plan_deadline_reminders(dispatcher: CollectingDispatcher, client_id: s
                                       clock.now())
     if not planned:
         dispatcher.utter_message(response="utter_deadline_reminder_too_late",
-                                 last_day=format_dutch_date(day))
+                                 last_day=day.isoformat())
         return
-    when = " en ".join(format_dutch_date(moment.astimezone(AMSTERDAM).date())
-                       for moment in planned)
+    when = [moment.astimezone(AMSTERDAM).date().isoformat() for moment in planned]
     dispatcher.utter_message(response="utter_deadline_reminder_set", when=when,
-                             last_day=format_dutch_date(day))
+                             last_day=day.isoformat())

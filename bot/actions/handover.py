@@ -18,7 +18,7 @@ from bot import clock
 from bot.actions.base import SafeAction
 from bot.actions.complaint import TOPIC_LABELS
 from bot.actions.consent import answered_by
-from bot.actions.context import catalog, client_data, organisations, tickets
+from bot.actions.context import catalog, client_data, language, organisations, tickets
 from bot.deadlines import format_dutch_date
 from bot.organisations import contact_text
 
@@ -82,12 +82,11 @@ class ActionStartHandover(SafeAction):
 
 
 async def record_sharing_consent(tracker: Tracker, granted: bool) -> None:
-    shown = catalog().render("utter_ask_handover_share_notes").text
-    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    shown = catalog().render("utter_ask_handover_share_notes", language=language(tracker)).text
     await asyncio.to_thread(
         client_data().record_consent, tracker.sender_id, "sharing", granted,
         version=hashlib.sha256(shown.encode()).hexdigest()[:12], text_shown=shown,
-        language=metadata.get("language", "nl"), method=answered_by(tracker))
+        language=language(tracker), method=answered_by(tracker))
 
 
 def ticket_summary(tracker: Tracker, share_notes: bool) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rasa_sdk import FormValidationAction, Tracker
@@ -16,9 +16,9 @@ from rasa_sdk.types import DomainDict
 from bot import clock
 from bot.actions.base import SafeAction, entity_id
 from bot.actions.consent import ask_consent
-from bot.actions.context import catalog, client_data, meetings
+from bot.actions.context import catalog, client_data, language, meetings
 from bot.dutch_dates import parse_meeting_time
-from bot.meeting_card import format_meeting_moment
+from bot.meeting_card import AMSTERDAM
 
 FORM_SLOTS = ("meeting_when", "meeting_with", "meeting_topic", "meeting_wish", "meeting_worry",
               "meeting_questions", "meeting_bring", "meeting_documents",
@@ -150,19 +150,25 @@ def answers(tracker: Tracker) -> dict[str, str]:
 
 
 def moment_text(at: str | None, has_time: bool | None) -> str | None:
+    """The moment as ISO text (a date alone when the time is unknown): the NLG endpoint and
+    the card picture format it in the client's language."""
     if not at:
         return None
-    return format_meeting_moment(datetime.fromisoformat(at), bool(has_time))
+    moment = datetime.fromisoformat(at)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # the store's are UTC
+    if has_time:
+        return moment.isoformat()
+    return moment.astimezone(AMSTERDAM).date().isoformat()
 
 
 async def card_events(dispatcher: CollectingDispatcher, sender: str, told: dict[str, str],
-                      at: str | None, has_time: bool | None) -> None:
+                      at: str | None, has_time: bool | None, language: str) -> None:
     """The gesprekskaart as a message, and its data for the picture the front end draws."""
-    unknown = catalog().render("utter_card_unknown").text
+    unknown = catalog().render("utter_card_unknown", language=language).text
     notes = await asyncio.to_thread(_notes_if_consented, sender)
     when = moment_text(at, has_time) or unknown
     notes_text = (catalog().render("utter_meeting_card_notes",
-                                   {"notes": "\n".join(f"- {n}" for n in notes)}).text
+                                   {"notes": "\n".join(f"- {n}" for n in notes)}, language).text
                   if notes else "")
     dispatcher.utter_message(
         response="utter_meeting_card", when=when, with_whom=told.get("with", unknown),
@@ -170,7 +176,7 @@ async def card_events(dispatcher: CollectingDispatcher, sender: str, told: dict[
         worry=told.get("worry", "-"), questions=told.get("questions", "-"),
         documents=told.get("documents", "-"), bring=told.get("bring", "-"), notes=notes_text)
     dispatcher.utter_message(json_message={"gesprekskaart": {
-        "when": when, "answers": told, "notes": notes}})
+        "when": when, "answers": told, "notes": notes, "language": language}})
 
 
 def _notes_if_consented(sender: str) -> list[str]:
@@ -188,7 +194,7 @@ class ActionMeetingDone(SafeAction):
                   tracker: Tracker) -> list[dict[str, Any]]:
         told = answers(tracker)
         at, has_time = tracker.get_slot("meeting_at"), tracker.get_slot("meeting_has_time")
-        await card_events(dispatcher, tracker.sender_id, told, at, has_time)
+        await card_events(dispatcher, tracker.sender_id, told, at, has_time, language(tracker))
         if told.get("know_options") != "ja":
             dispatcher.utter_message(response="utter_meeting_tip_know")
         if "wish" not in told:
@@ -291,5 +297,5 @@ class ActionShowCard(SafeAction):
             return []
         at = meeting.starts_at.isoformat() if meeting.starts_at else None
         await card_events(dispatcher, tracker.sender_id, store.details(meeting), at,
-                          meeting.has_time)
+                          meeting.has_time, language(tracker))
         return []

@@ -16,8 +16,8 @@ from bot import clock
 from bot.actions.base import SafeAction, entity_id
 from bot.actions.consent import ask_consent
 from bot.actions.context import client_data, meetings
+from bot.actions.meeting import moment_text
 from bot.client_data import MAX_NOTE_LENGTH
-from bot.meeting_card import format_meeting_moment
 
 # "schrijf op dat ...", "noteer: ...", "kun je onthouden dat ...", "write down that ..."
 _WITH_DAT = re.compile(
@@ -132,8 +132,8 @@ class ActionShowNotes(SafeAction):
                 group = note.meeting_id
                 if note.meeting_starts_at:
                     dispatcher.utter_message(response="utter_notes_group_meeting",
-                                             meeting_date=format_meeting_moment(
-                                                 note.meeting_starts_at, True))
+                                             meeting_date=moment_text(
+                                                 note.meeting_starts_at.isoformat(), True))
                 else:
                     dispatcher.utter_message(response="utter_notes_group_next")
             dispatcher.utter_message(response="utter_note_item", note_text=note.text,

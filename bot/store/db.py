@@ -62,6 +62,19 @@ class Store:
             client.gemeente = gemeente
             session.add(client)
 
+    def language(self, client_id: str) -> str | None:
+        """The language the client chose (/taal), None when they never chose one."""
+        with self.sessions() as session:
+            return session.scalar(select(Client.language).where(Client.id == client_id))
+
+    def set_language(self, client_id: str, language: str) -> None:
+        """Only the code is kept: it is needed to answer the client in their language; it is
+        in the /mijngegevens export and /vergeet erases it with the client."""
+        with self.sessions.begin() as session:
+            client = session.get(Client, client_id) or Client(id=client_id)
+            client.language = language
+            session.add(client)
+
     def client(self, client_id: str) -> Client | None:
         with self.sessions() as session:
             return session.get(Client, client_id)
