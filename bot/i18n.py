@@ -233,11 +233,11 @@ def translations(language: str, directory: Path = LOCALES) -> gettext.NullTransl
     return Translations(io.BytesIO(compile_catalog(po)), domain=DOMAIN)
 
 
-def translate(text: str, context: str, language: str) -> str:
+def translate(text: str, context: str, language: str, directory: Path = LOCALES) -> str:
     """The translation of one source text, or the Dutch source when there is none."""
     if not text or language == SOURCE_LANGUAGE:
         return text
-    return translations(language).pgettext(context, text)
+    return translations(language, directory).pgettext(context, text)
 
 
 # --- dates in the client's language -----------------------------------------------------

@@ -67,8 +67,10 @@ def fill(text: str, values: dict[str, Any]) -> str:
 
 
 class ResponseCatalog:
-    def __init__(self, responses: dict[str, list[dict[str, Any]]]) -> None:
+    def __init__(self, responses: dict[str, list[dict[str, Any]]],
+                 locales: Path = i18n.LOCALES) -> None:
         self.responses = responses
+        self.locales = locales  # the Babel catalogs the translations come from
 
     @classmethod
     def load(cls, directory: Path = RESPONSES_DIR) -> ResponseCatalog:
@@ -89,24 +91,24 @@ class ResponseCatalog:
             raise KeyError(f"no response named {name}")
         variation = variations[0] if len(variations) == 1 else random.choice(variations)
         values = values or {}
-        buttons = tuple(Button(translated(b["title"], i18n.button_context(name), language,
-                                          values),
+        buttons = tuple(Button(self.translated(b["title"], i18n.button_context(name), language,
+                                               values),
                                fill(b["payload"], values))
                         for b in variation.get("buttons") or [])
         if name == i18n.LANGUAGE_MENU:
             buttons = tuple(Button(t, p) for t, p in i18n.language_menu()) + buttons
-        return Answer(text=translated(variation.get("text", ""), name, language, values),
+        return Answer(text=self.translated(variation.get("text", ""), name, language, values),
                       buttons=buttons, image=variation.get("image"))
 
-
-def translated(source: str, context: str, language: str, values: dict[str, Any]) -> str:
-    """The text in the language, its fields filled with dates written out in it; a
-    right-to-left translation with the marks that keep Latin runs and values in place.
-    Without a translation: the Dutch source, with Dutch dates."""
-    text = i18n.translate(source, context, language)
-    if text == source:
-        language = i18n.SOURCE_LANGUAGE
-    shown = i18n.localise_all(values, language)
-    if language != i18n.SOURCE_LANGUAGE and i18n.is_rtl(language):
-        return i18n.right_to_left(text, shown, fill)
-    return fill(text, shown)
+    def translated(self, source: str, context: str, language: str,
+                   values: dict[str, Any]) -> str:
+        """The text in the language, its fields filled with dates written out in it; a
+        right-to-left translation with the marks that keep Latin runs and values in place.
+        Without a translation: the Dutch source, with Dutch dates."""
+        text = i18n.translate(source, context, language, self.locales)
+        if text == source:
+            language = i18n.SOURCE_LANGUAGE
+        shown = i18n.localise_all(values, language)
+        if language != i18n.SOURCE_LANGUAGE and i18n.is_rtl(language):
+            return i18n.right_to_left(text, shown, fill)
+        return fill(text, shown)
