@@ -9,6 +9,9 @@
   check      validate the content
   rotate-keys  re-encrypt notes with SECRET_KEY after a key change (OLD_SECRET_KEYS
              holds the previous keys until this has run)
+  admin-web  the web pages for coordinators and administrators (dashboard, review queue,
+             handovers); ADMIN_WEB=1 also starts them with run/frontend
+  admin-user add|password|disable|enable|list  accounts for those pages
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from bot.logging_setup import setup_logging
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bot")
     parser.add_argument("command", choices=["run", "frontend", "actions", "train", "eval", "check",
-                                            "rotate-keys"])
+                                            "rotate-keys", "admin-web", "admin-user"])
+    parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args()
     setup_logging(args.command)
     if args.command == "actions":
@@ -42,6 +46,12 @@ def main() -> None:
         raise SystemExit(check())
     elif args.command == "rotate-keys":
         rotate_keys(Settings.from_env())
+    elif args.command == "admin-user":
+        from bot.admin_web.cli import admin_user
+        raise SystemExit(admin_user(args.args))
+    elif args.command == "admin-web":
+        from bot.admin_web.cli import admin_web
+        admin_web()
     elif args.command == "frontend":
         asyncio.run(run_frontend(Settings.from_env()))
     else:
@@ -85,6 +95,7 @@ def run_all() -> None:
 
 
 async def run_frontend(settings: Settings) -> None:
+    from bot.admin_web.settings import AdminSettings
     from bot.client_data import ClientData
     from bot.crypto import Cipher
     from bot.data_control import DataControl
@@ -121,6 +132,9 @@ async def run_frontend(settings: Settings) -> None:
     stop = asyncio.Event()
     stop_on_signals(stop)
     tasks = [asyncio.create_task(serve(frontend.build(), frontend, settings, stop))]
+    if (admin := AdminSettings.from_env()).enabled:  # the admin web pages, in this process
+        from bot.admin_web.app import serve as serve_admin
+        tasks.append(asyncio.create_task(serve_admin(settings, admin, stop)))
     if local_api:
         tasks.append(asyncio.create_task(chat(local_api, stop)))
         tasks.append(asyncio.create_task(release_on_stop(local_api, stop)))

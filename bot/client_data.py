@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from bot.admin_web.models import ReviewItem
 from bot.crypto import Cipher
 from bot.store import Store
 from bot.store.models import (
@@ -31,11 +32,11 @@ from bot.store.models import (
 from bot.tickets import Tickets
 from bot.tracker_store import conversation_log, erase_conversation
 
-PURPOSES = ("notes", "reminders", "sharing")
+PURPOSES = ("notes", "reminders", "sharing", "review")
 # every column that holds ciphertext, for a key rotation
 ENCRYPTED_COLUMNS = ((Note, "body"), (Client, "contact"), (Meeting, "details"),
                      (Ticket, "summary"), (Ticket, "contact"), (Ticket, "client_name"),
-                     (TicketMessage, "body"))
+                     (TicketMessage, "body"), (ReviewItem, "text"))
 NEEDS_CONTACT = ("notes", "reminders")  # retention warnings, reminders
 MAX_NOTE_LENGTH = 1000
 
@@ -100,6 +101,9 @@ class ClientData:
     def _forget_purpose(self, session, client: Client, purpose: str) -> None:  # type: ignore[no-untyped-def]
         if purpose == "notes":
             session.execute(delete(Note).where(Note.client_id == client.id))
+        if purpose == "review":
+            # misunderstood messages kept for the review queue of the admin web app
+            session.execute(delete(ReviewItem).where(ReviewItem.client_id == client.id))
         if purpose == "reminders":
             # meetings are kept only to remind: they go, with their reminders
             for meeting in session.scalars(select(Meeting).where(Meeting.client_id == client.id)):
@@ -130,6 +134,8 @@ class ClientData:
                     session.query(DeadlineReminder).filter(
                         DeadlineReminder.client_id == client_id,
                         DeadlineReminder.sent_at.is_(None)).count()
+            if purpose == "review":
+                return session.query(ReviewItem).filter_by(client_id=client_id).count()
         return 0
 
     def contact(self, client_id: str) -> str | None:
@@ -214,7 +220,16 @@ class ClientData:
                                        "wanneer": _iso(r.due_at), "verstuurd": _iso(r.sent_at)}
                                       for r in deadline_reminders],
             "gesprekslog": conversation_log(self.tracker_url, client_id),
+            "onbegrepen_berichten": self._review_items(client_id),
         }
+
+    def _review_items(self, client_id: str) -> list[dict[str, Any]]:
+        """Misunderstood messages kept (masked) for the review queue, with consent."""
+        with self.store.session() as session:
+            items = session.scalars(select(ReviewItem).where(
+                ReviewItem.client_id == client_id).order_by(ReviewItem.id)).all()
+        return [{"tekst_zonder_namen_en_nummers": self.cipher.decrypt(i.text),
+                 "wanneer": _iso(i.said_at), "status": i.status} for i in items]
 
     def erase(self, client_id: str) -> dict[str, int]:
         """Erase everything about the client, Rasa's conversation log included."""

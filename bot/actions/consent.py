@@ -16,7 +16,7 @@ from bot.actions.base import SafeAction
 from bot.actions.context import catalog, client_data, language
 from bot.actions.fallback import previous_bot_response
 
-ACTIVE_PURPOSES = ("notes", "reminders")  # purposes whose feature exists; /privacy shows these
+ACTIVE_PURPOSES = ("notes", "reminders", "review")  # features that exist; /privacy shows these
 YES = ("affirm", "give_consent")
 
 
@@ -92,6 +92,10 @@ class ActionConsentReply(SafeAction):
 
             await plan_deadline_reminders(dispatcher, tracker.sender_id, pending_deadline)
             return [*events, SlotSet("pending_deadline", None)]
+        if purpose == "review":
+            from bot.actions.review import keep_misunderstood  # the messages just missed
+
+            await keep_misunderstood(tracker)
         dispatcher.utter_message(response=f"utter_consent_given_{purpose}")
         return events
 

@@ -1,5 +1,7 @@
 """The rephrase request, which never repeats itself: a second miss in a row offers a
-person and the topic list instead of the same question again."""
+person and the topic list instead of the same question again. After the second miss in a
+conversation the client is asked once whether misunderstood messages may be kept for the
+review queue (bot/actions/review.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import SafeAction
+from bot.actions.review import after_fallback
 
 FALLBACKS = ("utter_fallback", "utter_fallback_again")
 
@@ -34,4 +37,8 @@ class ActionFallback(SafeAction):
                   tracker: Tracker) -> list[dict[str, Any]]:
         again = previous_bot_response(tracker) in FALLBACKS
         dispatcher.utter_message(response="utter_fallback_again" if again else "utter_fallback")
+        if await after_fallback(tracker):
+            from bot.actions.consent import ask_consent  # consent reads this module
+
+            return ask_consent("review")
         return []
