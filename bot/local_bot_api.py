@@ -65,6 +65,8 @@ class BotState:
     new_update: asyncio.Event = field(default_factory=asyncio.Event)
     webhook: dict[str, Any] | None = None
     commands: list[dict[str, Any]] = field(default_factory=list)
+    # the menus for apps set to one language, by its code (setMyCommands' language_code)
+    commands_by_language: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class LocalBotApi:
@@ -157,11 +159,15 @@ class LocalBotApi:
                 "pending_update_count": len(bot.updates)}
 
     async def _api_setMyCommands(self, params: dict) -> bool:
-        params["_bot"].commands = params["commands"]
+        if language := params.get("language_code"):
+            params["_bot"].commands_by_language[language] = params["commands"]
+        else:
+            params["_bot"].commands = params["commands"]
         return True
 
     async def _api_getMyCommands(self, params: dict) -> list:
-        return params["_bot"].commands
+        bot = params["_bot"]
+        return bot.commands_by_language.get(params.get("language_code") or "", bot.commands)
 
     async def _api_sendChatAction(self, _: dict) -> bool:
         return True
