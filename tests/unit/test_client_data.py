@@ -55,7 +55,8 @@ def test_withdrawing_consent_deletes_the_notes_and_the_contact_at_once(database_
     consent(data, granted=False)
     assert data.notes("c1") == []
     assert data.contact("c1") is None
-    assert data.consents("c1") == {"notes": False, "reminders": False, "sharing": False}
+    assert data.consents("c1") == {"notes": False, "reminders": False, "sharing": False,
+                                   "review": False}
     exported = data.export("c1")
     assert [c["gegeven"] for c in exported["toestemmingen"]] == [True, False]
     assert exported["toestemmingen"][0]["tekst"] == SHOWN
