@@ -27,16 +27,25 @@ MAX_AGE_YEARS = 2
 FIRST_YEAR = 2014  # Koningsdag on 27 April since 2014; earlier years had other rules
 DATE_PATTERN = "EEEE d MMMM y"
 
+
+def _named(name: str) -> str:
+    """A day's Dutch name, marked for translation (babel.cfg): it reaches the client as the
+    {reason} of utter_objection_deadline_extended, in the client's language."""
+    return name
+
+
+_WEEKEND = (_named("zaterdag"), _named("zondag"))
+
 # Atw art. 3 lid 3: days equated with a feestdag by Koninklijk Besluit, about every three
 # years. They cannot be computed; add the days of each new Besluit gelijkstelling here.
 EQUATED_DAYS = {
     # Besluit gelijkstelling van 28 april 2023, 19 mei 2023, 10 mei 2024, 27 december 2024 en
     # 30 mei 2025 met een algemeen erkende feestdag
-    date(2023, 4, 28): "vrijdag na Koningsdag",
-    date(2023, 5, 19): "vrijdag na Hemelvaartsdag",
-    date(2024, 5, 10): "vrijdag na Hemelvaartsdag",
-    date(2024, 12, 27): "vrijdag na tweede Kerstdag",
-    date(2025, 5, 30): "vrijdag na Hemelvaartsdag",
+    date(2023, 4, 28): _named("vrijdag na Koningsdag"),
+    date(2023, 5, 19): _named("vrijdag na Hemelvaartsdag"),
+    date(2024, 5, 10): _named("vrijdag na Hemelvaartsdag"),
+    date(2024, 12, 27): _named("vrijdag na tweede Kerstdag"),
+    date(2025, 5, 30): _named("vrijdag na Hemelvaartsdag"),
     # The Besluit for 2026-2028 is left out until its text is confirmed on
     # wetten.overheid.nl: without it a deadline may come out one working day early, never late.
 }
@@ -68,7 +77,7 @@ def _closed_because(day: date) -> str | None:
     if name := dutch_holidays(day.year).get(day):
         return name
     if day.weekday() >= 5:
-        return WEEKDAYS[day.weekday()]
+        return _WEEKEND[day.weekday() - 5]
     return None
 
 
@@ -87,15 +96,15 @@ def dutch_holidays(year: int) -> dict[date, str]:
 def _feestdagen(year: int) -> list[tuple[date, str]]:
     easter = easter_sunday(year)
     return [
-        (date(year, 1, 1), "Nieuwjaarsdag"),
-        (easter - timedelta(days=2), "Goede Vrijdag"),
-        (easter + timedelta(days=1), "tweede Paasdag"),
-        (_kings_day(year), "Koningsdag"),
-        (date(year, 5, 5), "Bevrijdingsdag"),
-        (easter + timedelta(days=39), "Hemelvaartsdag"),
-        (easter + timedelta(days=50), "tweede Pinksterdag"),
-        (date(year, 12, 25), "eerste Kerstdag"),
-        (date(year, 12, 26), "tweede Kerstdag"),
+        (date(year, 1, 1), _named("Nieuwjaarsdag")),
+        (easter - timedelta(days=2), _named("Goede Vrijdag")),
+        (easter + timedelta(days=1), _named("tweede Paasdag")),
+        (_kings_day(year), _named("Koningsdag")),
+        (date(year, 5, 5), _named("Bevrijdingsdag")),
+        (easter + timedelta(days=39), _named("Hemelvaartsdag")),
+        (easter + timedelta(days=50), _named("tweede Pinksterdag")),
+        (date(year, 12, 25), _named("eerste Kerstdag")),
+        (date(year, 12, 26), _named("tweede Kerstdag")),
         *((day, name) for day, name in EQUATED_DAYS.items() if day.year == year),
     ]
 

@@ -250,6 +250,9 @@ MOMENT_PATTERNS = {"nl": "EEEE d MMMM y 'om' HH:mm", "en": "EEEE d MMMM y 'at' H
 # keeps what the client wrote, even if it looks like a date.
 DATE_FIELDS = frozenset({"last_day", "made_known", "when", "meeting_date", "first_seen",
                          "opens"})
+# Values that are Dutch words from the code (the name of a feestdag), translated by the
+# catalog without msgctxt (extracted from bot/deadlines.py, see babel.cfg).
+TRANSLATED_FIELDS = frozenset({"reason"})
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
@@ -300,8 +303,13 @@ def localise(name: str, value: Any, language: str) -> Any:
     return value
 
 
-def localise_all(values: Mapping[str, Any], language: str) -> dict[str, Any]:
-    return {name: localise(name, value, language) for name, value in values.items()}
+def localise_all(values: Mapping[str, Any], language: str,
+                 directory: Path = LOCALES) -> dict[str, Any]:
+    shown = {name: localise(name, value, language) for name, value in values.items()}
+    for name in TRANSLATED_FIELDS & shown.keys():
+        if isinstance(shown[name], str) and shown[name] and language != SOURCE_LANGUAGE:
+            shown[name] = translations(language, directory).gettext(shown[name])
+    return shown
 
 
 # --- right-to-left ----------------------------------------------------------------------
@@ -360,9 +368,12 @@ class CatalogIssue:
     message: str
 
 
-def source_messages(responses_dir: Path) -> dict[tuple[str, str], tuple[Path, int]]:
+Sources = dict[tuple[str | None, str], tuple[Path, int]]  # (msgctxt, msgid): (file, line)
+
+
+def source_messages(responses_dir: Path) -> Sources:
     """(msgctxt, msgid) of every text and button title, with where it is written."""
-    found: dict[tuple[str, str], tuple[Path, int]] = {}
+    found: Sources = {}
     for path in sorted(responses_dir.glob("**/*.yml")):
         for line, context, text, _ in response_messages(path.read_text(encoding="utf-8")):
             found.setdefault((context, text), (path, line))
@@ -384,9 +395,15 @@ def check_catalogs(responses_dir: Path, directory: Path = LOCALES,
     template = directory / f"{DOMAIN}.pot"
     if not template.exists():
         issues.append(CatalogIssue(template, 1, "missing: run make translations"))
-    elif missing := set(source) - {(m.context, m.id) for m in _read(template) if m.id}:
-        issues.append(CatalogIssue(template, 1, f"{len(missing)} texts of dialogues/responses "
-                                                "are not in it: run make translations"))
+    else:
+        messages = [m for m in _read(template) if m.id]
+        if missing := set(source) - {(m.context, m.id) for m in messages}:
+            issues.append(CatalogIssue(template, 1, f"{len(missing)} texts of "
+                                                    "dialogues/responses are not in it: run "
+                                                    "make translations"))
+        # names of days from the code (no msgctxt) reach the client too
+        source.update({(None, m.id): (template, m.lineno) for m in messages
+                       if m.context is None})
     enabled = [code for code in enabled if code != SOURCE_LANGUAGE]
     for po in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
         language = po.parent.parent.name
@@ -420,19 +437,19 @@ def _check_fields(po: Path, catalog: Catalog) -> list[CatalogIssue]:
     return issues
 
 
-def _check_complete(po: Path, catalog: Catalog,
-                    source: dict[tuple[str, str], tuple[Path, int]]) -> list[CatalogIssue]:
+def _check_complete(po: Path, catalog: Catalog, source: Sources) -> list[CatalogIssue]:
     issues = []
-    for (context, text), (yml, line) in source.items():
+    for (context, text), (where, line) in source.items():
+        label = context or f'"{text}"'
         message = catalog.get(text, context=context)
         if message is None:
-            where = f"{yml.parent.name}/{yml.name}:{line}"
-            issues.append(CatalogIssue(po, 1, f"{context}: {where} is not in this catalog: "
-                                              "run make translations, then translate it"))
+            issues.append(CatalogIssue(po, 1, f"{label}: {where.parent.name}/{where.name}:"
+                                              f"{line} is not in this catalog: run make "
+                                              "translations, then translate it"))
         elif not message.string:
-            issues.append(CatalogIssue(po, message.lineno, f"{context}: not translated"))
+            issues.append(CatalogIssue(po, message.lineno, f"{label}: not translated"))
         elif message.fuzzy:
             issues.append(CatalogIssue(po, message.lineno,
-                                       f"{context}: marked fuzzy: check it, then remove the "
+                                       f"{label}: marked fuzzy: check it, then remove the "
                                        "fuzzy flag"))
     return issues

@@ -108,7 +108,7 @@ class ResponseCatalog:
         text = i18n.translate(source, context, language, self.locales)
         if text == source:
             language = i18n.SOURCE_LANGUAGE
-        shown = i18n.localise_all(values, language)
+        shown = i18n.localise_all(values, language, self.locales)
         if language != i18n.SOURCE_LANGUAGE and i18n.is_rtl(language):
             return i18n.right_to_left(text, shown, fill)
         return fill(text, shown)

@@ -334,3 +334,14 @@ def test_a_missing_or_stale_mo_is_compiled(content):
     past = time.time() - 60
     os.utime(mo, (past, past))
     assert i18n.compile_catalogs(locales) == [mo]
+
+
+def test_the_name_of_a_feestdag_is_shown_in_the_clients_language():
+    i18n.translations.cache_clear()
+    catalog = ResponseCatalog.load()
+    english = catalog.render("utter_objection_deadline_extended", {"reason": "Koningsdag"}, "en")
+    assert "(King's Day)" in english.text
+    weekend = catalog.render("utter_objection_deadline_extended", {"reason": "zaterdag"}, "en")
+    assert "(a Saturday)" in weekend.text
+    dutch = catalog.render("utter_objection_deadline_extended", {"reason": "Koningsdag"}, "nl")
+    assert "(Koningsdag)" in dutch.text
