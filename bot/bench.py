@@ -197,6 +197,8 @@ async def measure_setup(args: argparse.Namespace, model: Path, database: str, re
 
     await asyncio.to_thread(upgrade, database)
     os.environ["DATABASE_URL"] = database
+    timings_dir = VAR / "run" / f"timings-{replicas}-{int(time.time())}"
+    os.environ["BENCH_TIMINGS_DIR"] = str(timings_dir)
     tracker = database if database.startswith("postgresql") else None
     cold = time.perf_counter()
     engine = await asyncio.to_thread(
@@ -205,8 +207,9 @@ async def measure_setup(args: argparse.Namespace, model: Path, database: str, re
     cold_start = time.perf_counter() - cold
     api = LocalBotApi()
     base = await api.start()
+    # saturation sends back to back, far beyond a person's pace: no flood limit for it
     frontend = await asyncio.to_thread(start_frontend, base, ",".join(engine.rasa_urls),
-                                       database, "bench")
+                                       database, "bench", FLOOD_MAX_MESSAGES="0")
     try:
         clients = Clients(api)
         realistic = await load(clients, args.clients, args.messages, REALISTIC, 1_000)
@@ -222,7 +225,11 @@ async def measure_setup(args: argparse.Namespace, model: Path, database: str, re
         frontend.stop()
         await api.stop()
         engine.stop()
+    through_frontend = len(realistic.latencies) + len(saturation.latencies)
+    stages = stage_report(timings_dir, through_frontend,
+                          through_frontend + len(bare.latencies) + len(bare_realistic.latencies))
     return {"clients": args.clients, "messages_per_client": args.messages,
+            "stages_ms_per_message": stages,
             "replicas": replicas, "store": database.split(":", 1)[0],
             "cold_start_s": round(cold_start, 1),
             "realistic": realistic.summary(), "bare_realistic": bare_realistic.summary(),
@@ -231,6 +238,26 @@ async def measure_setup(args: argparse.Namespace, model: Path, database: str, re
             "added_latency_p50_ms": round(realistic.summary()["p50_ms"]
                                           - bare_realistic.summary()["p50_ms"], 1),
             "peak_memory_mb": memory}
+
+
+def stage_report(directory: Path, frontend_messages: int, rasa_messages: int) -> dict:
+    """Milliseconds per message in each stage, from the totals the processes wrote.
+    Actions and NLG serve every message Rasa handled (the bare runs too); Rasa's own share
+    is what the front end waited for Rasa minus what Rasa waited for actions and NLG."""
+    totals: dict[str, float] = {}
+    for path in directory.glob("*.json"):
+        for stage, value in json.loads(path.read_text()).items():
+            totals[stage] = totals.get(stage, 0.0) + value["seconds"]
+
+    def per(stage: str, messages: int) -> float:
+        return round(totals.get(stage, 0.0) * 1000 / max(messages, 1), 1)
+
+    actions, nlg = per("actions", rasa_messages), per("nlg", rasa_messages)
+    rasa = per("rasa", frontend_messages)
+    return {"frontend_total": per("frontend_update", frontend_messages),
+            "waiting_for_rasa": rasa, "rasa_own": round(rasa - actions - nlg, 1),
+            "actions": actions, "nlg": nlg, "store": per("store", frontend_messages),
+            "telegram_send": per("telegram_send", frontend_messages)}
 
 
 def fresh_postgres_database(server: str) -> str:
@@ -271,7 +298,9 @@ def table(result: dict) -> str:
              f"latency added over bare Rasa at p50 (realistic load): "
              f"{result['added_latency_p50_ms']} ms",
              f"cold start (Rasa + action server up): {result['cold_start_s']} s",
-             f"peak memory (MB): {result['peak_memory_mb']}"]
+             f"peak memory (MB): {result['peak_memory_mb']}",
+             "ms per message by stage: " + ", ".join(
+                 f"{k} {v}" for k, v in result["stages_ms_per_message"].items())]
     return "\n".join(rows)
 
 

@@ -18,3 +18,9 @@ def now() -> datetime:
             moment = datetime.fromisoformat(text)
             return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A datetime from the store, made aware: SQLite hands them back without a zone, and
+    they are stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

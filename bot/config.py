@@ -27,6 +27,23 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def rasa_api_token() -> str:
+    """The token of Rasa's HTTP API (``--auth-token``): RASA_API_TOKEN, or a token generated
+    once into var/ for local use. Without it anyone on the machine could read every
+    conversation through the API; the REST channel the front end talks to needs none."""
+    if token := os.environ.get("RASA_API_TOKEN"):
+        return token
+    path = VAR / "rasa_api_token"
+    VAR.mkdir(parents=True, exist_ok=True)
+    try:  # created readable by us only, and by one process only
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
 @dataclass(frozen=True)
 class Settings:
     telegram_token: str | None
@@ -39,7 +56,6 @@ class Settings:
     staff_user_ids: frozenset[int]
     database_url: str
     rasa_urls: list[str]
-    redis_url: str | None
     action_server_port: int
     secret_key: str
     old_secret_keys: list[str]
@@ -54,6 +70,9 @@ class Settings:
     retention_check_seconds: float = 3600
     reminder_check_seconds: float = 30
     handover_check_seconds: float = 15
+    flood_max_messages: int = 8  # per chat within flood_window_seconds (0: no limit)
+    flood_window_seconds: float = 10
+    flood_quiet_seconds: float = 5
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -70,7 +89,6 @@ class Settings:
             staff_user_ids=frozenset(int(u) for u in _list(env.get("STAFF_USER_IDS", ""))),
             database_url=env.get("DATABASE_URL") or f"sqlite:///{VAR / 'assistant.db'}",
             rasa_urls=_list(env.get("RASA_URL", "http://127.0.0.1:5005")),
-            redis_url=env.get("REDIS_URL") or None,
             action_server_port=int(env.get("ACTION_SERVER_PORT", "5055")),
             secret_key=_secret_key(),
             old_secret_keys=_list(env.get("OLD_SECRET_KEYS", "")),
@@ -86,6 +104,9 @@ class Settings:
             retention_check_seconds=float(env.get("RETENTION_CHECK_SECONDS", "3600")),
             reminder_check_seconds=float(env.get("REMINDER_CHECK_SECONDS", "30")),
             handover_check_seconds=float(env.get("HANDOVER_CHECK_SECONDS", "15")),
+            flood_max_messages=int(env.get("FLOOD_MAX_MESSAGES", "8")),
+            flood_window_seconds=float(env.get("FLOOD_WINDOW_SECONDS", "10")),
+            flood_quiet_seconds=float(env.get("FLOOD_QUIET_SECONDS", "5")),
         )
 
 

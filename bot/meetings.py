@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from bot.clock import as_utc
 from bot.crypto import Cipher
 from bot.store import Store
 from bot.store.models import Client, Meeting, Reminder
@@ -53,7 +54,7 @@ class Meetings:
                 return 0
             session.execute(delete(Reminder).where(Reminder.meeting_id == meeting_id,
                                                    Reminder.sent_at.is_(None)))
-            starts = _aware(meeting.starts_at)
+            starts = as_utc(meeting.starts_at)
             planned = [("before", starts - lead) for lead in BEFORE]
             planned.append(("follow_up", starts + FOLLOW_UP_AFTER))
             ahead = [(kind, due) for kind, due in planned if due > now]
@@ -114,11 +115,11 @@ class Meetings:
                     update(Reminder).where(Reminder.id == reminder.id,
                                            Reminder.sent_at.is_(None))
                     .values(sent_at=now)).rowcount
-                too_late = reminder.kind == "before" and _aware(meeting.starts_at) <= now
+                too_late = reminder.kind == "before" and as_utc(meeting.starts_at) <= now
                 if claimed and contact and not too_late:
                     due.append(DueReminder(reminder.kind, meeting.id,
                                            self.cipher.decrypt(contact),
-                                           _aware(meeting.starts_at), meeting.has_time))
+                                           as_utc(meeting.starts_at), meeting.has_time))
         return due
 
     @staticmethod
@@ -126,10 +127,6 @@ class Meetings:
         meeting = session.get(Meeting, meeting_id)
         return meeting if meeting is not None and meeting.client_id == client_id else None
 
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands datetimes back without a zone; they are stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _utc(moment: datetime | None) -> datetime | None:

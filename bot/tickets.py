@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.clock import as_utc
 from bot.crypto import Cipher
 from bot.store import Store
 from bot.store.models import AuditEntry, Client, Ticket, TicketMessage
@@ -299,17 +300,13 @@ class Tickets:
             ticket.id, ticket.client_id, ticket.status, ticket.topic, ticket.gemeente,
             self.cipher.decrypt(ticket.summary), self._open(ticket.contact),
             self._open(ticket.client_name), ticket.staff_chat_id, ticket.staff_message_id,
-            ticket.claimed_by, ticket.claimed_by_name, _aware(ticket.created_at),
-            _aware(ticket.claimed_at) if ticket.claimed_at else None)
+            ticket.claimed_by, ticket.claimed_by_name, as_utc(ticket.created_at),
+            as_utc(ticket.claimed_at) if ticket.claimed_at else None)
 
     def _message(self, message: TicketMessage) -> MessageView:
         body = json.loads(self.cipher.decrypt(message.body))
         return MessageView(message.id, message.ticket_id, message.sender, message.kind,
                            body["text"], body["file_id"], message.staff_message_id,
-                           _aware(message.created_at))
+                           as_utc(message.created_at))
 
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands datetimes back without a zone; they are stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 

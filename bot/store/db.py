@@ -8,6 +8,7 @@ from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import as_utc
 from bot.store.models import Client, Conversation
 
 SESSION_GAP = timedelta(minutes=60)  # as Rasa's session_expiration_time
@@ -48,7 +49,7 @@ class Store:
             conversation = session.scalars(
                 select(Conversation).where(Conversation.client_id == client_id)
                 .order_by(Conversation.id.desc()).limit(1)).first()
-            if conversation is None or _as_utc(conversation.last_message_at) < now - SESSION_GAP:
+            if conversation is None or as_utc(conversation.last_message_at) < now - SESSION_GAP:
                 conversation = Conversation(client_id=client_id, channel=channel, started_at=now,
                                             messages_in=0, messages_out=0)
                 session.add(conversation)
@@ -79,7 +80,3 @@ class Store:
         with self.sessions() as session:
             return session.get(Client, client_id)
 
-
-def _as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; they were stored as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

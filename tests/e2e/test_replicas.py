@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.client_data import ClientData
 from bot.config import Settings
 from bot.crypto import Cipher
 from bot.launcher import start_frontend, start_replicas, wait_until_up
@@ -103,7 +104,7 @@ def test_reminders_fire_once_across_two_front_ends(bot_api, replicas, pg_databas
     clock_file = var_dir / "replicas-clock.txt"
     clock_file.write_text("")
     env = {"CLOCK_FILE": str(clock_file), "REMINDER_CHECK_SECONDS": "0.5",
-           "REDIS_URL": REDIS}
+           "RETENTION_CHECK_SECONDS": "0.5", "REDIS_URL": REDIS}
     urls = ",".join(replicas.rasa_urls)
     fronts = [start_frontend(bot_api.base_url, urls, pg_database, name, **env)
               for name in ("front-a", "front-b")]
@@ -122,14 +123,31 @@ def test_reminders_fire_once_across_two_front_ends(bot_api, replicas, pg_databas
                 session.get(Client, client).contact = cipher.encrypt(
                     f"telegram:{phone.chat_id}")
             meetings.schedule_reminders(client, meeting, now)
+        # and clients whose notes expire soon, to be warned once
+        quiet = [bot_api.phone("123:front-b") for _ in range(6)]
+        data = ClientData(store, cipher, pg_database)
+        for phone in quiet:
+            client = f"quiet-client-{phone.chat_id}"
+            data.record_consent(client, "notes", True, version="t", text_shown="t",
+                                language="nl", method="button",
+                                contact_token=cipher.encrypt(
+                                    f"telegram:{phone.chat_id}").decode())
+            data.add_note(client, "iets om te onthouden")
+            with store.sessions.begin() as session:
+                session.get(Client, client).last_active_at = now - timedelta(days=360)
         clock_file.write_text((starts - timedelta(hours=20)).isoformat())
 
         def reminders(phone) -> int:
             return sum(m.text.startswith("Herinnering") for m in phone.bot_messages())
 
-        assert phones[0].wait_for(lambda: all(reminders(p) >= 1 for p in phones), timeout=30)
+        def warnings(phone) -> int:
+            return sum("wis ik je notities" in m.text for m in phone.bot_messages())
+
+        assert phones[0].wait_for(lambda: all(reminders(p) >= 1 for p in phones)
+                                  and all(warnings(p) >= 1 for p in quiet), timeout=30)
         phones[0].wait_for(lambda: False, timeout=3)  # time for any second copy to arrive
         assert [reminders(p) for p in phones] == [1] * len(phones)
+        assert [warnings(p) for p in quiet] == [1] * len(quiet)
         senders = {call.token for call in bot_api.api.calls
                    if call.method == "sendMessage"
                    and int(call.params.get("chat_id", 0)) in {p.chat_id for p in phones}}
