@@ -59,3 +59,15 @@ RASA_PY=$(python_with_version 10 exact) || { echo "Python 3.10 is needed for Ras
 
 ensure_venv .venv "$APP_PY" "$(key_of pyproject.toml requirements/app.lock)" install_app
 ensure_venv .venv-rasa "$RASA_PY" "$(key_of requirements/rasa.lock)" install_rasa
+
+# Debian's Chromium for the browser tests of the admin web pages (Playwright drives it; it
+# never downloads a browser of its own). Installed when missing and we are root.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing Debian's chromium for the browser tests (one time)..."
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+      >/dev/null || echo "Could not install chromium; the browser tests will fail" >&2
+  else
+    echo "The browser tests need /usr/bin/chromium: sudo apt-get install chromium" >&2
+  fi
+fi
