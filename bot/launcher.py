@@ -19,7 +19,7 @@ import httpx
 import yaml
 from sqlalchemy.engine import make_url
 
-from bot.config import ROOT, VAR
+from bot.config import ROOT, VAR, rasa_api_token
 from bot.training import RASA, rasa_env
 
 RUN = VAR / "run"
@@ -141,8 +141,7 @@ def start_rasa(model: Path, port: int, action_url: str, tracker_db_url: str | No
     command = [str(RASA), "run", "--enable-api", "--model", str(model),
                "--endpoints", str(endpoints), "--credentials", str(credentials),
                "--interface", "127.0.0.1", "--port", str(port)]
-    if token := os.environ.get("RASA_API_TOKEN"):
-        command += ["--auth-token", token]
+    command += ["--auth-token", rasa_api_token()]  # the HTTP API is never open without it
     environment = {**rasa_env(), **(env or {})}
     process = _spawn(command, environment, log_path)
     return EngineProcess("rasa", f"http://127.0.0.1:{port}", "/", process, log_path,
@@ -167,8 +166,8 @@ def wait_until_up(engine_process: EngineProcess, timeout: float = 180) -> float:
 
 def warm_up(rasa_url: str) -> None:
     """The first parse builds TensorFlow's graph; do it before a client waits for it."""
-    params = {"token": os.environ["RASA_API_TOKEN"]} if os.environ.get("RASA_API_TOKEN") else {}
-    httpx.post(f"{rasa_url}/model/parse", json={"text": "hallo"}, params=params, timeout=60)
+    httpx.post(f"{rasa_url}/model/parse", json={"text": "hallo"},
+               params={"token": rasa_api_token()}, timeout=60)
 
 
 def start_engine(model: Path, rasa_port: int = 5005, action_port: int = 5055,

@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from bot.config import rasa_api_token
+
 # The replica is not there, or went away while answering (killed mid-request): its SQL
 # tracker store did not save the turn, so the next replica may take the message. A read
 # timeout is not among these: a slow replica may still be working on it.
@@ -23,8 +25,9 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    def __init__(self, urls: list[str], timeout: float = 60.0) -> None:
+    def __init__(self, urls: list[str], timeout: float = 60.0, token: str | None = None) -> None:
         self.urls = [url.rstrip("/") for url in urls]
+        self._token = token  # for Rasa's HTTP API; the REST channel needs none
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, connect=3.0),
             limits=httpx.Limits(max_connections=200, max_keepalive_connections=100),
@@ -47,6 +50,15 @@ class RasaClient:
             response.raise_for_status()
             return response.json() or []
         raise RasaUnavailable("no Rasa replica accepted the message")
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        """NLU only (``/model/parse``), through the HTTP API and so with its token: for
+        checks and measurements, never for a client's message."""
+        token = self._token or rasa_api_token()
+        response = await self._http.post(f"{self.urls[0]}/model/parse", json={"text": text},
+                                         params={"token": token})
+        response.raise_for_status()
+        return response.json()
 
     async def close(self) -> None:
         await self._http.aclose()
