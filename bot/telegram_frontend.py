@@ -10,9 +10,11 @@ buttons from an earlier turn are refused, so no button acts twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import signal
+import time
 from collections.abc import Sequence
 from datetime import UTC
 from urllib.parse import urlparse
@@ -22,9 +24,10 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    ReplyParameters,
     Update,
 )
-from telegram.constants import MessageLimit
+from telegram.constants import ChatType, MessageLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -44,6 +47,7 @@ from bot.card_pictures import CardPictures
 from bot.config import Settings
 from bot.data_control import DataControl
 from bot.deadline_reminders import AMSTERDAM, DeadlineReminders
+from bot.flood_guard import FloodGuard, Verdict
 from bot.handover_team import HandoverTeam
 from bot.meetings import Meetings
 from bot.organisations import Organisations as Gemeenten
@@ -80,6 +84,8 @@ class TelegramFrontend:
         self.relay = relay
         self.gemeenten = gemeenten
         self.data_control = data_control
+        self.floods = FloodGuard(settings.flood_max_messages, settings.flood_window_seconds,
+                                 settings.flood_quiet_seconds)
         # Button payloads the front end handles itself: the client's data is exported and
         # erased here, outside Rasa's processing of the conversation.
         self.own_payloads = {"/mijngegevens": self.on_my_data, "/vergeet": self.on_forget,
@@ -103,7 +109,8 @@ class TelegramFrontend:
             base = self.settings.telegram_api_base_url
             builder = builder.base_url(base).base_file_url(base.replace("/bot", "/file/bot"))
         app = builder.build()
-        app.add_handler(TypeHandler(Update, self.drop_repeated_update), group=-1)
+        app.add_handler(TypeHandler(Update, self.drop_repeated_update), group=-2)
+        app.add_handler(TypeHandler(Update, self.limit_floods), group=-1)
         app.add_handler(CommandHandler("start", self.on_start, filters=PRIVATE))
         app.add_handler(CommandHandler("help", self.on_help, filters=PRIVATE))
         app.add_handler(CommandHandler("privacy", self.on_privacy, filters=PRIVATE))
@@ -153,6 +160,48 @@ class TelegramFrontend:
         self._seen_updates[update.update_id] = None
         if len(self._seen_updates) > SEEN_UPDATES:
             self._seen_updates.pop(next(iter(self._seen_updates)))
+
+    async def limit_floods(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Many messages from one client in a few seconds (bot/flood_guard.py): beyond the
+        limit nothing is read; the client is told so once, as a reply to the first message
+        not read, and again when reading goes on."""
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
+            return
+        message = update.message or update.edited_message
+        if message is not None:
+            sent_at = (message.edit_date or message.date).timestamp()
+        elif update.callback_query is not None:
+            sent_at = time.time()
+        else:
+            return
+        verdict = self.floods.check(chat.id, sent_at)
+        if verdict is Verdict.READ:
+            return
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):  # not acted on either way
+                await update.callback_query.answer()
+        if verdict is Verdict.FIRST_UNREAD:
+            log.info("A client reached the flood limit")
+            reply = (ReplyParameters(message.message_id, allow_sending_without_reply=True)
+                     if message is not None else None)
+            language = await self.relay.language_of(self._client_message(update, ""))
+            await context.bot.send_message(
+                chat.id, self.relay.notice("utter_flood_unread", language).text,
+                reply_parameters=reply)
+        if context.job_queue is not None:
+            name = f"flood-over-{self.relay.sender(ClientMessage(CHANNEL, str(chat.id), ''))}"
+            for job in context.job_queue.get_jobs_by_name(name):
+                job.schedule_removal()  # each message not read starts the quiet time again
+            context.job_queue.run_once(self.flood_over, self.floods.quiet, chat_id=chat.id,
+                                       name=name)
+        raise ApplicationHandlerStop
+
+    async def flood_over(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat_id = context.job.chat_id
+        if self.floods.resume(chat_id):
+            await self.send(chat_id, context, [self.relay.notice(
+                "utter_flood_over", await self.chat_language(chat_id))])
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         payload = "/start"
