@@ -12,6 +12,8 @@
   admin-web  the web pages for coordinators and administrators (dashboard, review queue,
              handovers); ADMIN_WEB=1 also starts them with run/frontend
   admin-user add|password|disable|enable|list  accounts for those pages
+  admin      the content administrators' commands: check, train, publish, models,
+             rollback, review (bot/admin_cli.py, docs/beheer.md)
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from bot.logging_setup import setup_logging
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bot")
     parser.add_argument("command", choices=["run", "frontend", "actions", "train", "eval", "check",
-                                            "rotate-keys", "admin-web", "admin-user"])
+                                            "rotate-keys", "admin-web", "admin-user", "admin"])
     parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args()
     setup_logging(args.command)
@@ -46,6 +48,9 @@ def main() -> None:
         raise SystemExit(check())
     elif args.command == "rotate-keys":
         rotate_keys(Settings.from_env())
+    elif args.command == "admin":
+        from bot.admin_cli import main as admin
+        raise SystemExit(admin(args.args))
     elif args.command == "admin-user":
         from bot.admin_web.cli import admin_user
         raise SystemExit(admin_user(args.args))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import re
 import signal
@@ -51,6 +52,7 @@ from bot.flood_guard import FloodGuard, Verdict
 from bot.handover_team import HandoverTeam
 from bot.meetings import Meetings
 from bot.organisations import Organisations as Gemeenten
+from bot.readable_updates import ReadableUpdatesRequest
 from bot.relay import ClientMessage, Relay
 from bot.responses import Answer
 from bot.staff_desk import STAFF_BUTTON, StaffDesk, telegram_chat, user_language
@@ -84,6 +86,7 @@ class TelegramFrontend:
         self.relay = relay
         self.gemeenten = gemeenten
         self.data_control = data_control
+        self._turns = itertools.count(1)  # one numbering for all chats: see send()
         self.floods = FloodGuard(settings.flood_max_messages, settings.flood_window_seconds,
                                  settings.flood_quiet_seconds)
         # Button payloads the front end handles itself: the client's data is exported and
@@ -104,6 +107,8 @@ class TelegramFrontend:
             .rate_limiter(AIORateLimiter(max_retries=3))
             .concurrent_updates(PerChatUpdateProcessor(256))
             .connection_pool_size(64)
+            # an update the library cannot read must not stop polling for everyone
+            .get_updates_request(ReadableUpdatesRequest(connection_pool_size=1))
         )
         if self.settings.telegram_api_base_url:
             base = self.settings.telegram_api_base_url
@@ -116,11 +121,15 @@ class TelegramFrontend:
         app.add_handler(CommandHandler("privacy", self.on_privacy, filters=PRIVATE))
         app.add_handler(CommandHandler("mijngegevens", self.on_my_data, filters=PRIVATE))
         app.add_handler(CommandHandler("vergeet", self.on_forget, filters=PRIVATE))
+        app.add_handler(CommandHandler("sluit", self.on_staff_command, filters=PRIVATE))
         app.add_handler(CommandHandler("taal", self.on_language, filters=PRIVATE))
         app.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & filters.COMMAND,
                                        self.on_unknown_command))
         app.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & filters.TEXT, self.on_text))
         app.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & MEDIA, self.on_media))
+        # anything else a client sends (a story, a game, a checklist, ...): never silence
+        app.add_handler(MessageHandler(PRIVATE & NEW_MESSAGE & ~filters.StatusUpdate.ALL,
+                                       self.on_media))
         app.add_handler(MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE,
                                        self.on_edited))
         app.add_handler(CallbackQueryHandler(self.on_stale_button, pattern=InvalidCallbackData))
@@ -288,6 +297,12 @@ class TelegramFrontend:
             else:
                 await query.answer()
             return
+        if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+            await self.on_stale_button(update, context)
+            return
+        if isinstance(data, tuple) and len(data) == 3 and data[0] == STAFF_BUTTON:
+            await self.refuse_staff_action(update, context, data[1], data[2])
+            return
         valid = (isinstance(data, tuple) and len(data) == 3
                  and data[0] == context.chat_data.get("turn"))
         if not valid:
@@ -306,9 +321,30 @@ class TelegramFrontend:
             await self.desk.on_stale_button(update, context)
             return
         query = update.callback_query
+        if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+            # none of our client buttons is there (an inline message, a group the
+            # assistant does not serve): refused in the press's own answer, nothing said
+            await query.answer(self.relay.notice("utter_stale_button").text[:200])
+            return
         await query.answer()
         await self._edit_away_keyboard(query, chosen=None)
         await self.tell(update, context, "utter_stale_button")
+
+    async def refuse_staff_action(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
+                                  action: str, ticket_id: object) -> None:
+        """A staff action outside the staff group (real staff button data replayed in a
+        client's chat, /sluit from a client): refused like a stale button, and audited."""
+        client = self.relay.sender(self._client_message(update, ""))
+        await asyncio.to_thread(self.data_control.data.audit, "client",
+                                f"refused_{action.strip('/')}"[:32], client,
+                                f"ticket {ticket_id}" if isinstance(ticket_id, int) else "")
+        if update.callback_query is not None:
+            await self.on_stale_button(update, context)
+        else:
+            await self.tell(update, context, "utter_unknown_command")
+
+    async def on_staff_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.refuse_staff_action(update, context, "close", None)
 
     async def on_media(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         client = self.relay.sender(self._client_message(update, ""))
@@ -375,7 +411,9 @@ class TelegramFrontend:
                    answers: Sequence[Answer]) -> None:
         """Send one bot turn; its buttons are the only ones that count from now on."""
         chat_data = context.application.chat_data[chat_id]  # jobs have no context.chat_data
-        turn = chat_data.get("turn", 0) + 1
+        # unique across chats, so a button works in its own chat only: real button data
+        # replayed in another chat never matches that chat's turn
+        turn = next(self._turns)
         chat_data["turn"] = turn
         for answer in answers:
             await self._send_one(chat_id, context, answer, turn)
