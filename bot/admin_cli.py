@@ -45,7 +45,7 @@ from typing import Any
 import httpx
 import yaml
 
-from bot.config import ROOT, VAR
+from bot.config import ROOT, VAR, rasa_api_token
 
 KEEP = 5
 MAX_SENTENCE_WORDS = 20
@@ -582,7 +582,7 @@ def rasa_urls() -> list[str]:
 
 
 class RasaServer:
-    """One Rasa server's HTTP API (`--enable-api`, token from RASA_API_TOKEN)."""
+    """One Rasa server's HTTP API (`--enable-api --auth-token`)."""
 
     def __init__(self, url: str, token: str | None = None,
                  http: httpx.Client | None = None) -> None:
@@ -599,7 +599,8 @@ class RasaServer:
                              f"({type(error).__name__}). Draait hij? Klopt RASA_URL?") from None
         if response.status_code in (401, 403):
             raise AdminError(f"{self.url}: geweigerd ({response.status_code}): de token klopt "
-                             "niet. Zet RASA_API_TOKEN op de token waarmee Rasa draait.")
+                             "niet. Zet RASA_API_TOKEN op de token waarmee Rasa draait "
+                             f"(zonder RASA_API_TOKEN: {relative(VAR / 'rasa_api_token')}).")
         return response
 
     def status(self) -> dict[str, Any]:
@@ -694,7 +695,7 @@ def publish(name: str | None = None, rollback: bool = False) -> int:
                              "`python -m bot admin train`.")
     require_approved(model)
     urls = rasa_urls()
-    token = os.environ.get("RASA_API_TOKEN") or None
+    token = rasa_api_token()
     print(f"Publiceren: {model.name} naar {len(urls)} Rasa-server(s), één voor één.")
     changed = publish_model(model, urls, token, rollback=rollback)
     print(f"KLAAR: {model.name} is live op alle {len(urls)} server(s)"
@@ -725,7 +726,7 @@ def models(http: httpx.Client | None = None) -> int:
               "`python -m bot admin train`.")
         return 0
     urls = rasa_urls()
-    live, unreachable = live_models(urls, os.environ.get("RASA_API_TOKEN") or None, http)
+    live, unreachable = live_models(urls, rasa_api_token(), http)
     entries = publish_log()
     last_published = entries[-1]["model"] if entries else None
     content = content_fingerprint()
@@ -760,7 +761,7 @@ def rollback(name: str | None = None, http: httpx.Client | None = None) -> int:
     if name:
         return publish(name, rollback=True)
     urls = rasa_urls()
-    token = os.environ.get("RASA_API_TOKEN") or None
+    token = rasa_api_token()
     live, _ = live_models(urls, token, http)
     ids = {model.name: model_metadata(model).get("model_id") for model in kept_models()}
     live_names = {n for n, mid in ids.items() if mid in set(live.values())}
