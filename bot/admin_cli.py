@@ -803,6 +803,7 @@ class Unsure:
     confidence: float
     fell_back: bool
     conversation: str
+    language: str = "nl"  # the client's language, as the relay sent it with the message
 
 
 def fallback_threshold(config: Path = ROOT / "nlu" / "config.yml") -> float:
@@ -905,35 +906,44 @@ def _user_message(sender: str, data: str) -> Unsure | None:
     guess = ranking[0] if ranking else intent
     # the FallbackClassifier read it as nlu_fallback (too unsure, or two intents too close)
     read_as_fallback = intent.get("name") == "nlu_fallback"
+    language = str((event.get("metadata") or {}).get("language") or "nl")
     return Unsure(text, str(guess.get("name") or "onbekend"),
-                  float(guess.get("confidence") or 0.0), read_as_fallback, sender)
+                  float(guess.get("confidence") or 0.0), read_as_fallback, sender, language)
 
 
 def safe_url(url: str) -> str:
     return re.sub(r"//([^:/@]+):[^@]+@", r"//\1:***@", url)
 
 
-def intent_files(root: Path = ROOT) -> dict[str, str]:
-    files: dict[str, str] = {}
-    for path in sorted((root / "nlu").glob("*.yml")):
-        for match in re.finditer(r"^- intent:\s*(\w+)", path.read_text(encoding="utf-8"),
-                                 re.MULTILINE):
-            files.setdefault(match[1], relative(path))
+def intent_files(root: Path = ROOT) -> dict[tuple[str, str], str]:
+    """{(language, intent): the nlu file with its examples}: Dutch in nlu/, other
+    languages in nlu/<language>/ (one model learns them together)."""
+    files: dict[tuple[str, str], str] = {}
+    folders = [("nl", root / "nlu")] + [(p.name, p) for p in sorted((root / "nlu").glob("*"))
+                                        if p.is_dir()]
+    for language, folder in folders:
+        for path in sorted(folder.glob("*.yml")):
+            for match in re.finditer(r"^- intent:\s*(\w+)", path.read_text(encoding="utf-8"),
+                                     re.MULTILINE):
+                files.setdefault((language, match[1]), relative(path))
     return files
 
 
 def review_yaml(messages: list[Unsure], days: int, vocabulary: frozenset[str] | None = None,
-                files: dict[str, str] | None = None, consenting: int | None = None) -> str:
-    """The masked messages as Rasa NLU YAML, one block per intent the model guessed."""
+                files: dict[tuple[str, str], str] | None = None,
+                consenting: int | None = None) -> str:
+    """The masked messages as Rasa NLU YAML, one block per language and intent the model
+    guessed, each with the file its examples go in."""
     from bot.admin_web.masking import mask
 
     files = intent_files() if files is None else files
-    groups: dict[str, dict[str, Unsure]] = defaultdict(dict)
+    groups: dict[tuple[str, str], dict[str, Unsure]] = defaultdict(dict)
     for message in messages:
         masked = mask(message.text, vocabulary)
         masked = re.sub(r"\](?=[\[({])", "] ", masked)  # "[naam](x)" would read as an entity
-        groups[message.guess].setdefault(masked.lower(), Unsure(
-            masked, message.guess, message.confidence, message.fell_back, ""))
+        groups[message.language, message.guess].setdefault(masked.lower(), Unsure(
+            masked, message.guess, message.confidence, message.fell_back, "",
+            message.language))
     conversations = len({m.conversation for m in messages})
     lines = [
         f"# Onzekere berichten van de laatste {days} dagen: {len(messages)} bericht(en) uit "
@@ -949,10 +959,16 @@ def review_yaml(messages: list[Unsure], days: int, vocabulary: frozenset[str] | 
     ]
     if not groups:
         lines[-1] = "nlu: []"
-    for guess, unique in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
+    def order(group: tuple[tuple[str, str], dict[str, Unsure]]) -> tuple:
+        (language, guess), unique = group
+        return language != "nl", language, -len(unique), guess  # Dutch first, most first
+
+    for (language, guess), unique in sorted(groups.items(), key=order):
         scores = [u.confidence for u in unique.values()]
         fell_back = sum(u.fell_back for u in unique.values())
-        lines.append(f"# {guess} ({files.get(guess, 'geen nlu-bestand')}): {len(unique)} "
+        where = files.get((language, guess)) or (
+            f"nlu/{language}/, nog geen bestand" if language != "nl" else "geen nlu-bestand")
+        lines.append(f"# {guess} ({where}): {len(unique)} "
                      f"bericht(en), zekerheid {min(scores):.2f}-{max(scores):.2f}, "
                      f"{fell_back} keer teruggevallen")
         lines.append(f"- intent: {guess}")

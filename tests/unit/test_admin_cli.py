@@ -317,7 +317,8 @@ def tracker_db(tmp_path) -> str:
                                  0.31)),
         ("b", "action", "action_listen", None),
         ("b", "action", "utter_ask_obligations", None),
-        ("b", "user", None, user("ik heet Piet en bel me op 0612345678", "greet", 0.9)),
+        ("b", "user", None, {**user("ik heet Piet en bel me op 0612345678", "greet", 0.9),
+                             "metadata": {"language": "nl"}}),
         ("b", "action", "action_fallback", None),  # recognised, but answered by the fallback
         ("c", "user", None, user("wat moet ik doen", "ask_obligations", 0.2)),
     ]
@@ -353,16 +354,21 @@ def test_review_takes_unsure_and_fallen_back_messages_of_consenting_clients_only
 def test_review_is_masked_grouped_and_pastes_as_nlu_yaml(tracker_db):
     found = unsure_messages(tracker_db, 0.35, senders={"a", "b"})
     found.append(Unsure("Krijg ik een boete als ik te laat kom", "goodbye", 0.3, True, "d"))
-    output = review_yaml(found, 30, vocabulary=frozenset(), files={"goodbye": "nlu/x.yml"},
+    found.append(Unsure("do i get a fine when late", "goodbye", 0.3, True, "e", "en"))
+    output = review_yaml(found, 30, vocabulary=frozenset(),
+                         files={("nl", "goodbye"): "nlu/x.yml", ("en", "goodbye"): "nlu/en/x.yml"},
                          consenting=2)
     assert "Jansen" not in output and "Piet" not in output and "0612345678" not in output
     document = yaml.safe_load(output)
     assert document["version"] == "3.1"
-    blocks = {b["intent"]: b["examples"] for b in document["nlu"]}
-    assert blocks["goodbye"] == "- krijg ik een boete als ik te laat kom\n"  # once
+    blocks = {b["intent"]: b["examples"] for b in document["nlu"] if b["intent"] != "goodbye"}
+    goodbye = [b["examples"] for b in document["nlu"] if b["intent"] == "goodbye"]
+    assert goodbye == ["- krijg ik een boete als ik te laat kom\n",  # once
+                       "- do i get a fine when late\n"]  # English apart, for nlu/en/
     assert blocks["ask_obligations"] == "- mijn klantmanager [naam] zegt dat ik moet\n"
     assert "[naam]" in blocks["greet"] and "[nummer]" in blocks["greet"]
     assert "# goodbye (nlu/x.yml): 1 bericht(en)" in output
+    assert "# goodbye (nlu/en/x.yml): 1 bericht(en)" in output
 
 
 def test_review_errors_name_the_database_or_the_config_line(tmp_path):
