@@ -37,3 +37,25 @@ translations: envs
 		--project=clientassistent --copyright-holder=Clientassistent .
 	@.venv/bin/pybabel -q update -i locales/messages.pot -d locales --no-wrap
 	@.venv/bin/pybabel compile -d locales --statistics
+
+# Content administration (docs/beheer.md): python -m bot admin <command>.
+# MODEL=<name or start of it> for admin-publish and admin-rollback; DAGEN=<n> for admin-review.
+.PHONY: admin-check admin-train admin-publish admin-models admin-rollback admin-review
+
+admin-check: envs
+	@$(PY) -m bot admin check
+
+admin-train: envs
+	@$(PY) -m bot admin train
+
+admin-publish: envs
+	@$(PY) -m bot admin publish $(MODEL)
+
+admin-models: envs
+	@$(PY) -m bot admin models
+
+admin-rollback: envs
+	@$(PY) -m bot admin rollback $(MODEL)
+
+admin-review: envs
+	@$(PY) -m bot admin review --dagen $(or $(DAGEN),30)
