@@ -439,6 +439,21 @@ def test_update_types_without_a_handler_are_ignored_safely(fuzz, update_type, te
     fuzz.assert_healthy(errors)
 
 
+def test_an_update_the_library_cannot_read_blocks_nobody_and_is_not_logged(fuzz, bot_api):
+    """python-telegram-bot reads a getUpdates batch at once; one update it cannot read
+    used to fail the batch again and again (nobody answered any more) and logged it in
+    full, a client's text and name included."""
+    errors = len(fuzz.log_errors())
+    chat_id = next(CHAT_IDS)
+    fuzz.push({"poll_answer": {"poll_id": "p", "user": user(chat_id), "option_ids": [0]}})
+    fuzz.push({"message": fuzz.message(private(chat_id), user(chat_id), photo="Zwanenveld",
+                                       caption="Zwanenveld onleesbaar")})
+    replies = fuzz.settle(chat_id)  # the updates after them are handled, in this chat too
+    assert [m.text for m in replies] == [notice("utter_media_not_supported")]
+    assert "Zwanenveld" not in fuzz.process.log()
+    fuzz.assert_healthy(errors)
+
+
 def test_the_front_end_is_still_up_and_answers_normally(fuzz, bot_api):
     phone = bot_api.phone(TOKEN, chat_id=next(CHAT_IDS))
     phone.send("hoe maak ik bezwaar tegen een besluit")
