@@ -23,6 +23,7 @@ import asyncio
 import os
 import time
 
+from bot import timings
 from bot.config import Settings
 from bot.logging_setup import setup_logging
 
@@ -146,6 +147,7 @@ async def run_frontend(settings: Settings) -> None:
     try:
         await asyncio.gather(*tasks)
     finally:
+        timings.dump("frontend")
         await rasa.close()
         if local_api:
             await local_api.stop()

@@ -14,6 +14,7 @@ from rasa_sdk.executor import ActionExecutor
 from sanic import Sanic, response
 from sanic.request import Request
 
+from bot import timings
 from bot.actions.context import catalog
 from bot.config import Settings
 from bot.nlg import render_for_rasa
@@ -30,6 +31,10 @@ class DomainlessActionExecutor(ActionExecutor):
     a retry Rasa 3.6 does not know; so a missing domain is simply an empty one here.
     """
 
+    async def run(self, action_call: dict[str, Any]) -> dict[str, Any] | None:
+        with timings.stage("actions"):
+            return await super().run(action_call)
+
     def update_and_return_domain(self, payload: dict[str, Any],
                                  action_name: str) -> dict[str, Any] | None:
         if payload.get("domain") is None:
@@ -45,7 +50,9 @@ def build_app(catalog: ResponseCatalog, default_language: str = "nl") -> Sanic:
 
     @app.post("/nlg")
     async def nlg(request: Request) -> response.HTTPResponse:
-        return response.json(render_for_rasa(catalog, request.json or {}, default_language))
+        with timings.stage("nlg"):
+            return response.json(render_for_rasa(catalog, request.json or {},
+                                                 default_language))
 
     return app
 
@@ -53,5 +60,8 @@ def build_app(catalog: ResponseCatalog, default_language: str = "nl") -> Sanic:
 def run(settings: Settings, host: str = "127.0.0.1") -> None:
     app = build_app(catalog(), settings.default_language)
     log.info("Action server and NLG on %s:%s", host, settings.action_server_port)
-    app.run(host=host, port=settings.action_server_port, single_process=True,
-            access_log=False, motd=False)
+    try:
+        app.run(host=host, port=settings.action_server_port, single_process=True,
+                access_log=False, motd=False)
+    finally:
+        timings.dump("actions")

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from bot import i18n
+from bot import i18n, timings
 from bot.config import Settings
 from bot.crypto import Cipher
 from bot.pseudonym import sender_id
@@ -94,7 +94,9 @@ class Relay:
                     "staff": self.settings.staff_chat_id is not None,
                     "language": language}  # the NLG endpoint answers in it
         answers = await self._ask_rasa(sender, text, metadata, notify)
-        await asyncio.to_thread(self.store.record_exchange, sender, message.channel, len(answers))
+        with timings.stage("store"):
+            await asyncio.to_thread(self.store.record_exchange, sender, message.channel,
+                                    len(answers))
         return answers
 
     async def _ask_rasa(self, sender: str, text: str, metadata: dict[str, Any],
@@ -105,7 +107,8 @@ class Relay:
         delay = 1.0
         while True:
             try:
-                replies = await self._send_telling_if_slow(sender, text, metadata, notify)
+                with timings.stage("rasa"):
+                    replies = await self._send_telling_if_slow(sender, text, metadata, notify)
                 if not replies:
                     # Every intent has an answer: none means the action server or the NLG
                     # endpoint failed, after Rasa had already taken the message in.

@@ -43,7 +43,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import clock, i18n
+from bot import clock, i18n, timings
 from bot.card_pictures import CardPictures
 from bot.config import Settings
 from bot.data_control import DataControl
@@ -387,9 +387,16 @@ class TelegramFrontend:
 
     async def relay_to_rasa(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
                             text: str, from_button: bool = False) -> None:
+        with timings.stage("frontend_update"):
+            await self._relay_to_rasa(update, context, text, from_button)
+
+    async def _relay_to_rasa(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
+                             text: str, from_button: bool) -> None:
         chat_id = update.effective_chat.id
         message = self._client_message(update, text, from_button)
-        if (ticket := await self.desk.open_ticket(self.relay.sender(message))) is not None:
+        with timings.stage("store"):
+            ticket = await self.desk.open_ticket(self.relay.sender(message))
+        if ticket is not None:
             await self.desk.from_client(update, context, ticket, text, from_button)
             return  # while staff handle the client, Rasa hears nothing
 
@@ -415,8 +422,9 @@ class TelegramFrontend:
         # replayed in another chat never matches that chat's turn
         turn = next(self._turns)
         chat_data["turn"] = turn
-        for answer in answers:
-            await self._send_one(chat_id, context, answer, turn)
+        with timings.stage("telegram_send"):
+            for answer in answers:
+                await self._send_one(chat_id, context, answer, turn)
 
     async def _send_one(self, chat_id: int, context: ContextTypes.DEFAULT_TYPE,
                         answer: Answer, turn: int) -> None:
