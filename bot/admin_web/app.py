@@ -38,7 +38,14 @@ from sqlalchemy import select
 
 from bot.admin_web import figures
 from bot.admin_web.accounts import Account, Accounts
-from bot.admin_web.review import OUT_OF_SCOPE, ReviewQueue, fallback_threshold, group, intents
+from bot.admin_web.review import (
+    OUT_OF_SCOPE,
+    ReviewQueue,
+    fallback_threshold,
+    group,
+    intents,
+    label,
+)
 from bot.admin_web.settings import AdminSettings
 from bot.config import ROOT, Settings
 from bot.crypto import Cipher
@@ -68,7 +75,7 @@ SETTINGS = web.AppKey("settings", Settings)
 ADMIN = web.AppKey("admin", AdminSettings)
 CACHE = web.AppKey("cache", dict)
 
-PUBLIC = ("/inloggen", "/static/", "/gezond")
+PUBLIC = ("/inloggen", "/static/", "/gezond", "/favicon.ico")
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
@@ -86,7 +93,8 @@ def _headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    # same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on forms
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     if not request.path.startswith("/static/"):
         response.headers.setdefault("Cache-Control", "no-store")
 
@@ -115,7 +123,10 @@ async def authentication(request: web.Request, handler: Any) -> web.StreamRespon
         if idle <= admin.idle_minutes * 60:
             account = await asyncio.to_thread(request.app[ACCOUNTS].get, account_id)
     if account is None:
-        session.invalidate()
+        # logged out (or never in); the CSRF token stays, so a login form in another tab
+        # (or the browser's own request for /favicon.ico) does not break the next login
+        session.pop("account", None)
+        session.pop("seen", None)
         if request.method == "GET":
             raise web.HTTPSeeOther("/inloggen")
         raise web.HTTPForbidden(text="Je bent niet (meer) ingelogd.")
@@ -238,9 +249,8 @@ async def dashboard(request: web.Request) -> web.Response:
             idle=timedelta(minutes=app[ADMIN].conversation_idle_minutes),
             default_language=app[SETTINGS].default_language)
         cache[days] = (time.monotonic(), data)
-    labels = {i.name: i.label for i in intents()}
-    topics = [{"intent": name, "label": labels.get(name, name.replace("_", " ")),
-               "count": count} for name, count in data["topics"]]
+    topics = [{"intent": name, "label": label(name), "count": count}
+              for name, count in data["topics"]]
     chart_data = {**data, "topics": topics}
     return await page(request, "dashboard.html", data=data, topics=topics, days=days,
                       periods=PERIODS, figures_json=_json_for_script(chart_data),
@@ -263,7 +273,7 @@ async def review_page(request: web.Request) -> web.Response:
     items = await asyncio.to_thread(queue.open_items, actor(account))
     groups = group(items)
     options = intents()
-    labels = {i.name: i.label for i in options}
+    labels = {i.name: i.label for i in options} | {OUT_OF_SCOPE: label(OUT_OF_SCOPE)}
     decided = await asyncio.to_thread(queue.decided)
     return await page(request, "review.html", groups=groups, intents=options, labels=labels,
                       threshold=fallback_threshold(), reason_labels=REASON_LABELS,
@@ -304,24 +314,19 @@ async def review_decide(request: web.Request) -> web.Response:
     else:
         raise web.HTTPBadRequest(text="Onbekend besluit.")
     decision = await asyncio.to_thread(request.app[REVIEW].decide, ids, intent, actor(account))
-    label = {i.name: i.label for i in intents()}.get(intent or "", intent)
     if intent is None:
         message = f"{len(ids)} bericht(en) niet gebruikt; ze zijn uit de lijst."
     else:
         message = (f"{len(decision.written)} voorbeeld(en) toegevoegd aan "
-                   f"‘{label}’. Ze werken na de volgende training.")
+                   f"‘{label(intent)}’. Ze werken na de volgende training.")
         if decision.known:
             message += f" {len(decision.known)} stond(en) er al."
         if decision.conflicts:
             message += (" Niet toegevoegd, want al een voorbeeld van een ander onderwerp: "
-                        + "; ".join(f"‘{t}’ ({labels_for(i)})" for t, i in decision.conflicts)
+                        + "; ".join(f"‘{t}’ ({label(i)})" for t, i in decision.conflicts)
                         + ".")
     await flash(request, message, "fout" if decision.conflicts else "ok")
     raise web.HTTPSeeOther("/nakijken")
-
-
-def labels_for(intent: str) -> str:
-    return {i.name: i.label for i in intents()}.get(intent, intent)
 
 
 # -- handovers --------------------------------------------------------------------------------

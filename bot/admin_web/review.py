@@ -47,6 +47,7 @@ from bot.store.models import AuditEntry, Client, Consent
 
 NLU_DIR = ROOT / "nlu"
 REVIEW_FILE = NLU_DIR / "review.yml"
+LABELS = Path(__file__).with_name("intent_labels.yml")
 OUT_OF_SCOPE = "out_of_scope"
 JACCARD_MIN = 0.5
 RATIO_MIN = 0.8
@@ -193,7 +194,7 @@ def group(items: Iterable[ReviewView]) -> list[Group]:
 @dataclass(frozen=True)
 class Intent:
     name: str
-    label: str  # what a button to it says, or the name
+    label: str  # in words, from intent_labels.yml
     example: str  # a training example, to show what it is about
 
 
@@ -218,27 +219,20 @@ def _example_lines(block: str) -> list[str]:
     return texts
 
 
-def _button_titles(dialogues: Path) -> dict[str, str]:
-    titles: dict[str, dict[str, int]] = {}
-    for path in sorted((dialogues / "responses").glob("*.yml")):
-        for variations in ((yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-                           .get("responses") or {}).values():
-            for variation in variations or []:
-                for button in variation.get("buttons") or []:
-                    match = re.match(r"^/(\w+)$", str(button.get("payload", "")))
-                    if match:
-                        counts = titles.setdefault(match[1], {})
-                        counts[button["title"]] = counts.get(button["title"], 0) + 1
-    return {intent: max(counts, key=counts.get) for intent, counts in titles.items()}
+@cache
+def labels(path: Path = LABELS) -> dict[str, str]:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
-def intents(nlu_dir: Path = NLU_DIR, dialogues: Path = ROOT / "dialogues") -> list[Intent]:
-    """The intents an administrator can choose, with a readable label: the title of the
-    buttons that lead to it where there is one, and an example of what clients say."""
+def label(intent: str) -> str:
+    return labels().get(intent, intent.replace("_", " "))
+
+
+def intents(nlu_dir: Path = NLU_DIR) -> list[Intent]:
+    """The intents an administrator can choose: those with training examples, each with
+    its label (bot/admin_web/intent_labels.yml) and an example of what clients say."""
     examples = _nlu_examples(nlu_dir)
-    titles = _button_titles(dialogues)
-    offered = [Intent(name, titles.get(name, name.replace("_", " ")),
-                      texts[0] if texts else "")
+    offered = [Intent(name, label(name), texts[0] if texts else "")
                for name, texts in examples.items() if name not in NOT_OFFERED]
     return sorted(offered, key=lambda i: i.label.lower())
 

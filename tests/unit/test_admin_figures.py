@@ -48,7 +48,8 @@ def conversations() -> Talk:
     t.say("b", start + timedelta(minutes=1), "ask_prb", "utter_ask_prb")
     # c: ended right after a fallback: a drop-out
     t.say("c", start, "ask_iro", "utter_ask_iro")
-    t.say("c", start + timedelta(minutes=1), "nlu_fallback", "action_fallback", "action_ask_consent")
+    t.say("c", start + timedelta(minutes=1), "nlu_fallback", "action_fallback",
+          "action_ask_consent")
     # d: left a form half way: a drop-out; came back two hours later, asked for a person
     t.say("d", start, "file_complaint", "complaint_form")
     t.say("d", start + 2 * HOUR, "human_handoff", "action_handover")

@@ -92,7 +92,7 @@ def test_the_threshold_and_the_intents_come_from_the_content():
     offered = {i.name: i for i in intents()}
     assert "ask_objection" in offered and "out_of_scope" in offered
     assert "nlu_fallback" not in offered and "give_consent" not in offered
-    assert offered["ask_objection"].label == "Bezwaar maken"  # the title of its buttons
+    assert offered["ask_objection"].label == "Bezwaar maken"  # from intent_labels.yml
     assert offered["ask_objection"].example
 
 

@@ -154,3 +154,15 @@ async def test_a_handover_is_listed_without_content_and_opening_it_is_audited(cl
     assert "Geheime samenvatting" in await response.text()
     assert ("admin:carla", "handover_opened", "c9",
             f"ticket {number}: Kwaliteitscontrole") in audit(store)
+
+
+async def test_a_request_in_between_does_not_spoil_the_login_form(client):
+    """Browsers fetch /favicon.ico, or another tab asks for a page, between showing the
+    login form and posting it: the form's token must still be good."""
+    page = await (await client.get("/inloggen")).text()
+    await client.get("/favicon.ico")
+    await client.get("/nakijken", allow_redirects=False)
+    response = await client.post("/inloggen", data={"naam": "anna", "wachtwoord": PASSWORD,
+                                                    "csrf": token(page)},
+                                 allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/dashboard"
