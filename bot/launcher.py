@@ -141,7 +141,8 @@ def start_rasa(model: Path, port: int, action_url: str, tracker_db_url: str | No
     command = [str(RASA), "run", "--enable-api", "--model", str(model),
                "--endpoints", str(endpoints), "--credentials", str(credentials),
                "--interface", "127.0.0.1", "--port", str(port)]
-    command += ["--auth-token", rasa_api_token()]  # the HTTP API is never open without it
+    # the HTTP API is never open without it ("=": a token may start with "-")
+    command += [f"--auth-token={rasa_api_token()}"]
     environment = {**rasa_env(), **(env or {})}
     process = _spawn(command, environment, log_path)
     return EngineProcess("rasa", f"http://127.0.0.1:{port}", "/", process, log_path,
