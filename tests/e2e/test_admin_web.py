@@ -91,6 +91,7 @@ def admin_web(database_url, project, var_dir):
 
 @pytest.fixture(scope="module")
 def browser():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail("/usr/bin/chromium is missing (scripts/ensure_envs.sh installs it)")
@@ -200,6 +201,75 @@ def converse(bot_api, misunderstood: dict[str, str]) -> dict[str, object]:
     return {"refused": refused, "dropped": dropped}
 
 
+def test_the_coordinator_sees_handovers_and_opens_one_only_with_a_reason(
+        admin_web, browser, database_url):
+    """Three handovers as the staff desk leaves them in the store (waiting, being handled,
+    closed); the coordinator sees who handles them and the waiting times, and reads one
+    only after saying why. Runs first, so the dashboard test shows handover figures."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.crypto import Cipher
+    from bot.store import Store
+    from bot.tickets import Tickets
+
+    tickets = Tickets(Store(database_url), Cipher(SECRET))
+    now = datetime.now(UTC)
+
+    def handover(client: str, topic: str, asked: int, claimed: int | None = None,
+                 closed: int | None = None) -> int:
+        """Times in minutes ago."""
+        number = tickets.open(client, topic=topic, gemeente="Voorbeeldstad",
+                              summary=f"Onderwerp: {topic}\nNotities: vertrouwelijk {client}",
+                              contact_token=None, share_name=False,
+                              now=now - timedelta(minutes=asked))
+        tickets.mark_posted(number, 1000 + number, now - timedelta(minutes=asked - 1))
+        if claimed is not None:
+            tickets.claim(number, 5001, "Sanne", now - timedelta(minutes=claimed))
+        if closed is not None:
+            tickets.close(number, "staff:5001", now - timedelta(minutes=closed))
+        return number
+
+    waiting = handover("coordinator-test-1", "besluit", asked=21)
+    handling = handover("coordinator-test-2", "behandeling", asked=50, claimed=39)
+    done = handover("coordinator-test-3", "maatregel", asked=120, claimed=113, closed=83)
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    log_in(page, admin_web, "carla")
+    assert page.locator("text=Nakijken").count() == 0  # not for a coordinator
+    page.click("text=Overdrachten")
+    cells = {n: page.locator(f'tr[data-ticket="{n}"] td').all_inner_texts()[:9]
+             for n in (waiting, handling)}
+    assert cells[waiting][1:] == ["wacht", "een besluit over de uitkering", "Voorbeeldstad",
+                                  cells[waiting][4], "wacht al 20 min", "", "", ""]
+    assert cells[handling][1:] == ["opgepakt", "hoe de cliënt behandeld is", "Voorbeeldstad",
+                                   cells[handling][4], "10 min", "Sanne", "39 min", ""]
+    assert page.locator(f'tr[data-ticket="{done}"]').count() == 0  # open ones first
+    page.screenshot(path=str(SCREENSHOTS / "handovers.png"), full_page=True)
+    page.click("text=Afgesloten (90 dagen)")
+    closed = page.locator(f'tr[data-ticket="{done}"] td').all_inner_texts()
+    assert closed[1] == "afgesloten" and closed[5:9] == ["6 min", "Sanne", "30 min",
+                                                           "medewerker"]
+    assert "vertrouwelijk" not in page.content()
+
+    page.click("text=Open")
+    row = page.locator(f'tr[data-ticket="{waiting}"]')
+    row.locator("button").click()  # no reason chosen: the browser does not send it
+    assert f"/overdrachten/{waiting}" not in page.url
+    row.locator("select[name=reden]").select_option("Kwaliteitscontrole")
+    row.locator("button").click()
+    page.wait_for_url(re.compile(rf".*/overdrachten/{waiting}$"))
+    assert "vertrouwelijk coordinator-test-1" in page.inner_text("main")
+    page.screenshot(path=str(SCREENSHOTS / "handover-opened.png"), full_page=True)
+    with create_engine(database_url).connect() as db:
+        opened = db.execute(text("select client_id, detail from audit_log where actor = "
+                                 "'admin:carla' and action = 'handover_opened'")).all()
+    assert opened == [("coordinator-test-1", f"ticket {waiting}: Kwaliteitscontrole")]
+    page.goto(f"{admin_web}/overdrachten/{handling}")  # never opened: not readable
+    assert f"/overdrachten/{handling}" not in page.url and "vertrouwelijk" not in page.content()
+    context.close()
+
+
 def test_dashboard_review_and_training_through_the_browser(
         bot_api, frontend, rasa_url, database_url, admin_web, browser, project, monkeypatch,
         misunderstood):
@@ -222,7 +292,6 @@ def test_dashboard_review_and_training_through_the_browser(
     # no client text on the dashboard
     assert not any(m in html for m in misunderstood) and "daarmee" not in html
     assert page.locator("canvas").count() == 7
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
 
     # the review page: only consented messages, masked, alike ones grouped
@@ -283,33 +352,3 @@ def test_dashboard_review_and_training_through_the_browser(
     finally:
         fresh.stop()
     print(f"\nadmin web e2e: {time.monotonic() - started:.0f} s")
-
-
-def test_the_coordinator_opens_a_handover_only_with_a_reason(admin_web, browser, database_url):
-    from datetime import UTC, datetime
-
-    from bot.crypto import Cipher
-    from bot.store import Store
-    from bot.tickets import Tickets
-
-    number = Tickets(Store(database_url), Cipher(SECRET)).open(
-        "coordinator-test-client", topic="besluit", gemeente="Voorbeeldstad",
-        summary="Onderwerp: een besluit\nNotities: vertrouwelijk", contact_token=None,
-        share_name=False, now=datetime.now(UTC))
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    log_in(page, admin_web, "carla")
-    page.click("text=Overdrachten")
-    row = page.locator(f'tr[data-ticket="{number}"]')
-    assert "wacht" in row.inner_text() and "een besluit over de uitkering" in row.inner_text()
-    assert "vertrouwelijk" not in page.content()
-    assert page.locator("text=Nakijken").count() == 0  # not for a coordinator
-    row.locator("select[name=reden]").select_option("Kwaliteitscontrole")
-    row.locator("button").click()
-    page.wait_for_url(re.compile(rf".*/overdrachten/{number}$"))
-    assert "vertrouwelijk" in page.inner_text("main")
-    with create_engine(database_url).connect() as db:
-        detail = db.execute(text("select detail from audit_log where actor = 'admin:carla' "
-                                 "and action = 'handover_opened'")).scalar_one()
-    assert detail == f"ticket {number}: Kwaliteitscontrole"
-    context.close()
