@@ -120,6 +120,16 @@ def write_credentials(path: Path) -> Path:
     return path
 
 
+def write_logging_config(path: Path) -> Path:
+    """Rasa's REST channel logs the whole client message with any failure (for example when
+    the front end stops waiting for a hanging database): no log gets it."""
+    config = {"version": 1, "disable_existing_loggers": False,
+              "loggers": {"rasa.core.channels.rest": {"level": "CRITICAL"}}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
 def start_action_server(port: int, env: dict[str, str] | None = None) -> EngineProcess:
     LOGS.mkdir(parents=True, exist_ok=True)
     log_path = LOGS / f"actions-{port}.log"
@@ -138,8 +148,10 @@ def start_rasa(model: Path, port: int, action_url: str, tracker_db_url: str | No
     endpoints = write_endpoints(RUN / f"endpoints-{port}.yml", action_url, tracker_db_url,
                                 redis_url)
     credentials = write_credentials(RUN / "credentials.yml")
+    logging_config = write_logging_config(RUN / "rasa-logging.yml")
     command = [str(RASA), "run", "--enable-api", "--model", str(model),
                "--endpoints", str(endpoints), "--credentials", str(credentials),
+               "--logging-config-file", str(logging_config),
                "--interface", "127.0.0.1", "--port", str(port)]
     # the HTTP API is never open without it ("=": a token may start with "-")
     command += [f"--auth-token={rasa_api_token()}"]

@@ -11,10 +11,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import i18n, timings
 from bot.config import Settings
@@ -25,6 +27,11 @@ from bot.responses import Answer, Button, ResponseCatalog
 from bot.store import Store
 
 log = logging.getLogger(__name__)
+
+# How long a client's message waits for the store before going on without it (the
+# language, the counts): a database that is down or hangs costs no answer.
+STORE_PATIENCE = 2.0
+_LOOKUPS = ThreadPoolExecutor(4, thread_name_prefix="store-lookup")
 
 MAX_TEXT_LENGTH = 1500  # longer texts are answered with a request to ask it shorter
 Notify = Callable[[list[Answer]], Awaitable[None]]
@@ -58,8 +65,12 @@ class Relay:
     def language(self, sender: str, guess: str | None = None) -> str:
         """The client's language: their own choice (/taal), else the channel's guess when
         it is an enabled language, else the default."""
-        return i18n.choose(self.store.language(sender), guess,
-                           default=self.settings.default_language)
+        try:  # a store that is down or hangs must not keep the client waiting
+            chosen = _LOOKUPS.submit(self.store.language, sender).result(STORE_PATIENCE)
+        except (SQLAlchemyError, TimeoutError) as error:
+            log.warning("Language not looked up: %s", type(error).__name__)
+            chosen = None
+        return i18n.choose(chosen, guess, default=self.settings.default_language)
 
     async def language_of(self, message: ClientMessage) -> str:
         return await asyncio.to_thread(self.language, self.sender(message), message.language)
@@ -94,9 +105,13 @@ class Relay:
                     "staff": self.settings.staff_chat_id is not None,
                     "language": language}  # the NLG endpoint answers in it
         answers = await self._ask_rasa(sender, text, metadata, notify)
-        with timings.stage("store"):
-            await asyncio.to_thread(self.store.record_exchange, sender, message.channel,
-                                    len(answers))
+        try:  # counts only: a store that is down or hangs must not cost the answers
+            with timings.stage("store"):
+                await asyncio.wait_for(asyncio.to_thread(
+                    self.store.record_exchange, sender, message.channel, len(answers)),
+                    STORE_PATIENCE)
+        except (SQLAlchemyError, TimeoutError) as error:
+            log.warning("Conversation counts not stored: %s", type(error).__name__)
         return answers
 
     async def _ask_rasa(self, sender: str, text: str, metadata: dict[str, Any],

@@ -372,8 +372,9 @@ class TelegramFrontend:
         if isinstance(update, Update) and update.effective_chat:
             try:
                 await self.tell(update, context, "utter_engine_error")
-            except TelegramError:
-                log.error("Could not tell the client about the error")
+            except Exception as error:  # nothing may escape the error handler
+                log.error("Could not tell the client about the error: %s",
+                          type(error).__name__)
 
     # -- relay and rendering -------------------------------------------------------------
 
