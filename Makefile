@@ -59,3 +59,9 @@ admin-rollback: envs
 
 admin-review: envs
 	@$(PY) -m bot admin review --dagen $(or $(DAGEN),30)
+
+# The admin web pages (docs/dashboard.md): dashboard, review queue, handovers, on
+# http://127.0.0.1:8090/. An account first: .venv/bin/python -m bot admin-user add <naam>
+.PHONY: admin-web
+admin-web: envs
+	@$(PY) -m bot admin-web
