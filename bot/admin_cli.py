@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import re
 import shutil
@@ -55,6 +56,9 @@ YAML_FOLDERS = ("nlu", "dialogues", "content", "tests/stories", "tests/nlu")
 GATE_INPUTS = ("tests/stories", "tests/nlu")
 FALLBACK_ACTIONS = {"action_fallback", "action_default_fallback", "action_two_stage_fallback"}
 PUBLISH_LOG = "published.json"
+
+
+log = logging.getLogger(__name__)
 
 
 class AdminError(Exception):
@@ -250,7 +254,14 @@ def check(root: Path = ROOT) -> int:
           "vertalingen)...", flush=True)
     from bot.content_check import main as content_check
 
-    content_errors = content_check() != 0
+    try:
+        content_errors = content_check() != 0
+    except Exception as error:  # a shape YAML allows but the checks did not expect
+        log.exception("make check stopped")
+        print(f"fout: de controle liep vast op de inhoud ({type(error).__name__}: {error}). "
+              f"Kijk naar je laatste wijziging; het hele verslag staat in "
+              f"{relative(VAR / 'log' / 'admin.log')}.")
+        return 1
     print("3/3 B1-taal: lange zinnen en lange woorden...", flush=True)
     try:
         language = b1_findings(root)

@@ -188,6 +188,26 @@ def test_a_model_is_approved_only_when_the_stories_and_every_nlu_floor_pass(tmp_
     assert read_approval(model).nlu["nl"]["accuracy"] == 0.5
 
 
+def test_a_check_that_stops_on_odd_content_says_so_without_a_traceback(monkeypatch, capsys):
+    from bot import content_check
+
+    def odd() -> int:
+        raise AttributeError("'list' object has no attribute 'items'")
+
+    monkeypatch.setattr(content_check, "main", odd)
+    assert admin_cli.check() == 1
+    assert "de controle liep vast op de inhoud (AttributeError" in capsys.readouterr().out
+
+
+def test_train_refuses_to_start_when_the_check_finds_an_error(monkeypatch, capsys):
+    from bot import training
+
+    monkeypatch.setattr(admin_cli, "check", lambda: 1)
+    monkeypatch.setattr(training, "ensure_model", lambda: pytest.fail("trained anyway"))
+    assert admin_cli.train() == 1
+    assert "Niet getraind" in capsys.readouterr().out
+
+
 class FakeRasa:
     """Rasa servers behind one httpx transport: /status, PUT /model, /model/parse, with a
     token; loading takes a few /status calls, as if the server were busy."""
