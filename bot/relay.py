@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import i18n, timings
 from bot.config import Settings
 from bot.crypto import Cipher
+from bot.language_detect import WrittenLanguages
 from bot.pseudonym import sender_id
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.responses import Answer, Button, ResponseCatalog
@@ -55,6 +56,7 @@ class Relay:
         self.catalog = catalog
         self.store = store
         self.cipher = cipher
+        self.written = WrittenLanguages()  # who writes English (bot/language_detect.py)
 
     def sender(self, message: ClientMessage) -> str:
         return sender_id(self.settings.pseudonym_key, f"{message.channel}:{message.chat_key}")
@@ -72,12 +74,19 @@ class Relay:
             chosen = None
         return i18n.choose(chosen, guess, default=self.settings.default_language)
 
+    def guess(self, sender: str, channel_guess: str | None = None) -> str | None:
+        """Before a choice: the language the client writes in when it is not Dutch, else
+        the channel's guess (a client who writes Dutch keeps their app's language)."""
+        return self.written.language(sender) or channel_guess
+
     async def language_of(self, message: ClientMessage) -> str:
-        return await asyncio.to_thread(self.language, self.sender(message), message.language)
+        sender = self.sender(message)
+        return await asyncio.to_thread(self.language, sender,
+                                       self.guess(sender, message.language))
 
     async def client_language(self, sender: str) -> str:
         """The language of a client known only by their pseudonym (jobs, staff replies)."""
-        return await asyncio.to_thread(self.language, sender)
+        return await asyncio.to_thread(self.language, sender, self.guess(sender))
 
     async def choose_language(self, message: ClientMessage, language: str) -> str:
         """Remember the client's choice; the language now in use (an unknown code is
@@ -90,7 +99,9 @@ class Relay:
     async def handle(self, message: ClientMessage, notify: Notify) -> list[Answer]:
         text = message.text.strip()
         sender = self.sender(message)
-        language = await asyncio.to_thread(self.language, sender, message.language)
+        first_english = not message.from_button and self.written.hear(sender, text)
+        language = await asyncio.to_thread(self.language, sender,
+                                           self.guess(sender, message.language))
         if not text:
             return [self.notice("utter_empty_message", language)]
         if len(text) > MAX_TEXT_LENGTH:
@@ -105,6 +116,14 @@ class Relay:
                     "staff": self.settings.staff_chat_id is not None,
                     "language": language}  # the NLG endpoint answers in it
         answers = await self._ask_rasa(sender, text, metadata, notify)
+        if first_english:
+            # answered in English because they wrote it, not by their choice or their app's
+            # language: offered the choice once, unless this answer offers it already
+            otherwise = await asyncio.to_thread(self.language, sender, message.language)
+            offered = any(b.payload.startswith(i18n.LANGUAGE_PAYLOAD)
+                          for answer in answers for b in answer.buttons)
+            if language != otherwise and not offered:
+                answers.append(self.notice(i18n.LANGUAGE_MENU, language))
         try:  # counts only: a store that is down or hangs must not cost the answers
             with timings.stage("store"):
                 await asyncio.wait_for(asyncio.to_thread(
