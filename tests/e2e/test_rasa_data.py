@@ -32,6 +32,14 @@ def test_held_out_accuracy_stays_above_the_floor(model):
     assert evaluation.macro_f1 >= accuracy_floor() - 0.02
 
 
+def test_english_held_out_accuracy_stays_above_its_floor(model):
+    from bot.nlu_eval import HELDOUT_EN, accuracy_floor, run_rasa_test
+
+    evaluation = run_rasa_test(model, HELDOUT_EN)
+    assert evaluation.accuracy >= accuracy_floor("en")
+    assert evaluation.macro_f1 >= accuracy_floor("en") - 0.02
+
+
 def test_make_check_passes():
     from bot.content_check import main
 
