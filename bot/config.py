@@ -70,8 +70,7 @@ class Settings:
     retention_check_seconds: float = 3600
     reminder_check_seconds: float = 30
     handover_check_seconds: float = 15
-    flood_max_messages: int = 8  # per chat within flood_window_seconds (0: no limit)
-    flood_window_seconds: float = 10
+    flood_max_messages: int = 8  # of one chat waiting at once (0: no limit); flood_guard
     flood_quiet_seconds: float = 5
 
     @classmethod
@@ -105,7 +104,6 @@ class Settings:
             reminder_check_seconds=float(env.get("REMINDER_CHECK_SECONDS", "30")),
             handover_check_seconds=float(env.get("HANDOVER_CHECK_SECONDS", "15")),
             flood_max_messages=int(env.get("FLOOD_MAX_MESSAGES", "8")),
-            flood_window_seconds=float(env.get("FLOOD_WINDOW_SECONDS", "10")),
             flood_quiet_seconds=float(env.get("FLOOD_QUIET_SECONDS", "5")),
         )
 

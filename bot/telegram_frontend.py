@@ -10,12 +10,10 @@ buttons from an earlier turn are refused, so no button acts twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import re
 import signal
-import time
 from collections.abc import Sequence
 from datetime import UTC
 from urllib.parse import urlparse
@@ -29,7 +27,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -87,8 +85,7 @@ class TelegramFrontend:
         self.gemeenten = gemeenten
         self.data_control = data_control
         self._turns = itertools.count(1)  # one numbering for all chats: see send()
-        self.floods = FloodGuard(settings.flood_max_messages, settings.flood_window_seconds,
-                                 settings.flood_quiet_seconds)
+        self.floods = FloodGuard(settings.flood_max_messages, settings.flood_quiet_seconds)
         # Button payloads the front end handles itself: the client's data is exported and
         # erased here, outside Rasa's processing of the conversation.
         self.own_payloads = {"/mijngegevens": self.on_my_data, "/vergeet": self.on_forget,
@@ -171,29 +168,24 @@ class TelegramFrontend:
             self._seen_updates.pop(next(iter(self._seen_updates)))
 
     async def limit_floods(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Many messages from one client in a few seconds (bot/flood_guard.py): beyond the
-        limit nothing is read; the client is told so once, as a reply to the first message
-        not read, and again when reading goes on."""
+        """Many messages from one client without waiting for answers (bot/flood_guard.py):
+        beyond the limit nothing is read; the client is told so once, as a reply to the
+        first message not read, and again when reading goes on."""
         chat = update.effective_chat
         if chat is None or chat.type != ChatType.PRIVATE:
             return
         message = update.message or update.edited_message
-        if message is not None:
-            sent_at = (message.edit_date or message.date).timestamp()
-        elif update.callback_query is not None:
-            sent_at = time.time()
-        else:
-            return
-        verdict = self.floods.check(chat.id, sent_at)
+        if message is None:
+            return  # button presses cannot run ahead: each keyboard works once
+        processor = context.application.update_processor
+        waiting = (processor.place_in_queue(update.update_id)
+                   if isinstance(processor, PerChatUpdateProcessor) else 1)
+        verdict = self.floods.check(chat.id, waiting)
         if verdict is Verdict.READ:
             return
-        if update.callback_query is not None:
-            with contextlib.suppress(TelegramError):  # not acted on either way
-                await update.callback_query.answer()
         if verdict is Verdict.FIRST_UNREAD:
             log.info("A client reached the flood limit")
-            reply = (ReplyParameters(message.message_id, allow_sending_without_reply=True)
-                     if message is not None else None)
+            reply = ReplyParameters(message.message_id, allow_sending_without_reply=True)
             language = await self.relay.language_of(self._client_message(update, ""))
             await context.bot.send_message(
                 chat.id, self.relay.notice("utter_flood_unread", language).text,

@@ -1,10 +1,11 @@
-"""A flood from one client: forty messages in a second or two.
+"""A flood from one client: forty messages at once, without waiting for answers.
 
-The front end reads up to FLOOD_MAX_MESSAGES (8) within FLOOD_WINDOW_SECONDS (10) and
-answers them in order. It does not read the rest, and says so exactly: one notice as a
-reply to the first message it did not read, then, once the client has been quiet for
-FLOOD_QUIET_SECONDS, "Ik lees weer mee" with a request to send the question again. Rasa's
-conversation log proves what was read: the first eight, in order, and nothing else.
+The front end reads a client's messages while at most FLOOD_MAX_MESSAGES (8) of them wait
+in the chat's queue, and answers them in order. It does not read the rest, and says so
+exactly: one notice as a reply to the first message it did not read, then, once the
+client has been quiet for FLOOD_QUIET_SECONDS, "Ik lees weer mee" with a request to send
+the question again. Rasa's conversation log proves what was read: the messages before the
+notice, in order, and nothing else. A client who waits for each answer is never stopped.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def user_texts(rasa_url: str, chat_id: int) -> list[str]:
     return [e["text"] for e in response.json()["events"] if e["event"] == "user"]
 
 
-def test_forty_messages_at_once_eight_answered_in_order_the_rest_announced_as_unread(
+def test_forty_messages_at_once_the_first_answered_in_order_the_rest_announced_unread(
         bot_api, flood_frontend, rasa_url):
     phone = bot_api.phone(TOKEN, chat_id=8_800_200_001, first_name="Xandriënne")
     texts = [f"{QUESTIONS[i % len(QUESTIONS)]} (Zwanenveld {i + 1})" for i in range(40)]
@@ -58,37 +59,30 @@ def test_forty_messages_at_once_eight_answered_in_order_the_rest_announced_as_un
                           timeout=60), [m.text[:40] for m in phone.bot_messages()]
     said = phone.bot_messages()
     notices = [m for m in said if m.text == unread_notice]
-    assert len(notices) == 1, "told once, not forty times"
-    assert notices[0].reply_to == sent[8].message_id, "the notice points at the first unread"
+    assert len(notices) == 1, "told once, not thirty times"
+    first_unread = next(i for i, m in enumerate(sent) if m.message_id == notices[0].reply_to)
+    # at least the eight that were waiting when the burst arrived (a few more when Rasa
+    # answered the first before the rest came in)
+    assert 8 <= first_unread < 20
+    assert user_texts(rasa_url, phone.chat_id) == texts[:first_unread]  # read: in order
     first_notice = said.index(notices[0])
-    assert len(said[:first_notice]) >= 8  # every one of the eight got its answer first
+    assert len(said[:first_notice]) >= first_unread  # each got its answer first
     assert [m.text for m in said[first_notice + 1:]] == [over_notice]
-    assert user_texts(rasa_url, phone.chat_id) == texts[:8]
 
-    # after the pause the client is read again, from a clean slate
+    # after the pause the client is read again
     phone.send("hoe maak ik bezwaar tegen een besluit")
     assert "bezwaar" in phone.reply_text().lower()
     assert user_texts(rasa_url, phone.chat_id)[-1] == "hoe maak ik bezwaar tegen een besluit"
 
 
-def test_a_button_pressed_during_the_flood_is_answered_but_not_acted_on(
+def test_a_client_who_waits_for_each_answer_is_never_stopped_however_quick(
         bot_api, flood_frontend, rasa_url):
     phone = bot_api.phone(TOKEN, chat_id=8_800_200_002, first_name="Xandriënne")
-    phone.send("hoi")
-    [greeting] = phone.replies()
-    assert greeting.buttons
-    for i in range(12):
-        phone.send_quietly(f"nog een vraag (Zwanenveld {i})")
-    unread = notice("utter_flood_unread")
-    assert phone.wait_for(lambda: any(m.text == unread for m in phone.bot_messages()), 30)
-    answers = len(bot_api.api.callback_answers)
-    before = len(phone.bot_messages())
-    phone.press_data(greeting, greeting.buttons[0][1])
-    assert phone.wait_for(lambda: len(bot_api.api.callback_answers) > answers, 10)
-    over = notice("utter_flood_over")
-    assert phone.wait_for(lambda: phone.bot_messages()[-1].text == over, 30)
-    assert [m.text for m in phone.bot_messages()[before:]] == [over]  # the press did nothing
-    assert len(user_texts(rasa_url, phone.chat_id)) == 8  # "hoi" and the first seven
+    for i in range(16):
+        phone.send(f"{QUESTIONS[i % len(QUESTIONS)]} (Zwanenveld {i})")
+        phone.replies()
+    assert not any(m.text == notice("utter_flood_unread") for m in phone.bot_messages())
+    assert len(user_texts(rasa_url, phone.chat_id)) == 16
 
 
 def test_other_clients_are_answered_while_one_floods(bot_api, flood_frontend):

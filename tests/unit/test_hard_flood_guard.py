@@ -1,92 +1,93 @@
-"""The per-chat flood limit, property by property (hypothesis)."""
+"""The per-chat flood limit, property by property (hypothesis), and the place in the queue
+it is fed with."""
 
 from __future__ import annotations
 
+import asyncio
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from telegram import Update
 
 from bot.flood_guard import FloodGuard, Verdict
+from bot.update_processor import PerChatUpdateProcessor
 
 FAST = settings(max_examples=200, deadline=None, database=None, derandomize=True)
 
-gaps = st.lists(st.floats(min_value=0, max_value=4, allow_nan=False), min_size=1, max_size=80)
-
-
-def times(steps: list[float], start: float = 1_700_000_000.0) -> list[float]:
-    moments, now = [], start
-    for step in steps:
-        now += step
-        moments.append(now)
-    return moments
+places = st.lists(st.integers(1, 60), min_size=1, max_size=80)
 
 
 @FAST
-@given(steps=gaps, limit=st.integers(1, 12), window=st.floats(1, 30))
-def test_never_more_than_the_limit_is_read_within_any_window(steps, limit, window):
-    guard = FloodGuard(max_messages=limit, window=window)
-    read = [t for t in times(steps) if guard.check(1, t) is Verdict.READ]
-    for index, start in enumerate(read):
-        assert len([t for t in read[index:] if t < start + window]) <= limit
-
-
-@FAST
-@given(steps=gaps, limit=st.integers(1, 12), window=st.floats(1, 30))
-def test_one_notice_per_flood_and_nothing_read_after_it_until_the_client_was_quiet(
-        steps, limit, window):
-    guard = FloodGuard(max_messages=limit, window=window)
-    verdicts = [guard.check(1, t) for t in times(steps)]
-    assert verdicts.count(Verdict.FIRST_UNREAD) <= 1
-    if Verdict.FIRST_UNREAD in verdicts:
-        first = verdicts.index(Verdict.FIRST_UNREAD)
-        assert set(verdicts[first + 1:]) <= {Verdict.UNREAD}
-        assert verdicts[:first] == [Verdict.READ] * first
-        assert guard.is_flooded(1)
-    else:
+@given(waiting=places, limit=st.integers(1, 12))
+def test_read_while_few_wait_then_nothing_until_the_pause_and_one_notice(waiting, limit):
+    guard = FloodGuard(max_messages=limit)
+    verdicts = [guard.check(1, place) for place in waiting]
+    first = next((i for i, place in enumerate(waiting) if place > limit), None)
+    if first is None:
         assert set(verdicts) == {Verdict.READ}
+        assert not guard.is_flooded(1)
+    else:
+        assert verdicts[:first] == [Verdict.READ] * first
+        assert verdicts[first] is Verdict.FIRST_UNREAD
+        assert set(verdicts[first + 1:]) <= {Verdict.UNREAD}  # told once
+        assert guard.is_flooded(1)
 
 
 @FAST
-@given(count=st.integers(1, 200), limit=st.integers(1, 12), window=st.floats(1, 30))
-def test_someone_typing_at_a_steady_pace_is_never_stopped(count, limit, window):
-    guard = FloodGuard(max_messages=limit, window=window)
-    pace = window / limit + 0.001
-    assert all(guard.check(7, 1000 + i * pace) is Verdict.READ for i in range(count))
+@given(count=st.integers(1, 500), limit=st.integers(1, 12))
+def test_someone_who_waits_for_each_answer_is_never_stopped(count, limit):
+    guard = FloodGuard(max_messages=limit)
+    assert all(guard.check(7, 1) is Verdict.READ for _ in range(count))
 
 
 @FAST
 @given(burst=st.integers(9, 60))
-def test_after_the_pause_the_client_is_read_again_from_a_clean_slate(burst):
-    guard = FloodGuard(max_messages=8, window=10)
-    verdicts = [guard.check(3, 500.0) for _ in range(burst)]
+def test_after_the_pause_the_client_is_read_again(burst):
+    guard = FloodGuard(max_messages=8)
+    verdicts = [guard.check(3, place) for place in range(1, burst + 1)]
     assert verdicts[:8] == [Verdict.READ] * 8 and verdicts[8] is Verdict.FIRST_UNREAD
     assert guard.resume(3) is True
     assert guard.resume(3) is False  # told once
-    assert [guard.check(3, 500.0) for _ in range(8)] == [Verdict.READ] * 8
+    assert guard.check(3, 1) is Verdict.READ
 
 
 @FAST
-@given(chats=st.lists(st.integers(1, 5), min_size=1, max_size=100))
+@given(chats=st.lists(st.tuples(st.integers(1, 5), st.integers(1, 20)), min_size=1,
+                      max_size=100))
 def test_one_flooding_chat_never_limits_another(chats):
-    guard = FloodGuard(max_messages=3, window=10)
-    guard_per_chat = {chat: FloodGuard(max_messages=3, window=10) for chat in set(chats)}
-    for chat in chats:
-        assert guard.check(chat, 100.0) == guard_per_chat[chat].check(chat, 100.0)
-
-
-def test_a_backlog_sent_slowly_but_delivered_at_once_is_no_flood():
-    guard = FloodGuard(max_messages=8, window=10)
-    sent_over_ten_minutes = [1000.0 + 60 * i for i in range(10)]
-    assert all(guard.check(4, t) is Verdict.READ for t in sent_over_ten_minutes)
-
-
-def test_memory_of_quiet_chats_is_dropped():
-    guard = FloodGuard(max_messages=8, window=10)
-    for chat in range(5000):
-        guard.check(chat, 100.0)
-    guard.forget_idle(now=200.0)
-    assert guard._recent == {}
+    guard = FloodGuard(max_messages=3)
+    alone = {chat: FloodGuard(max_messages=3) for chat, _ in chats}
+    for chat, place in chats:
+        assert guard.check(chat, place) == alone[chat].check(chat, place)
 
 
 def test_a_limit_of_zero_is_no_limit():
-    guard = FloodGuard(max_messages=0, window=10)
-    assert all(guard.check(5, 100.0) is Verdict.READ for _ in range(1000))
+    guard = FloodGuard(max_messages=0)
+    assert all(guard.check(5, place) is Verdict.READ for place in range(1, 1000))
+
+
+def update(update_id: int, chat_id: int) -> Update:
+    return Update.de_json({"update_id": update_id, "message": {
+        "message_id": update_id, "date": 0, "text": "x",
+        "chat": {"id": chat_id, "type": "private"}}}, None)
+
+
+async def test_each_update_knows_its_place_in_its_chats_queue():
+    processor = PerChatUpdateProcessor()
+    release = asyncio.Event()
+    seen: dict[int, int] = {}
+
+    async def handle(update_id: int) -> None:
+        seen[update_id] = processor.place_in_queue(update_id)
+        await release.wait()
+
+    tasks = [asyncio.create_task(processor.do_process_update(update(i, 1), handle(i)))
+             for i in range(1, 6)]
+    tasks.append(asyncio.create_task(processor.do_process_update(update(9, 2), handle(9))))
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    assert seen == {1: 1, 9: 1}  # one chat's updates wait for each other, others do not
+    release.set()
+    await asyncio.gather(*tasks)
+    assert seen == {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 9: 1}
+    assert processor.place_in_queue(3) == 1  # forgotten once handled
