@@ -74,6 +74,7 @@ TICKETS = web.AppKey("tickets", Tickets)
 SETTINGS = web.AppKey("settings", Settings)
 ADMIN = web.AppKey("admin", AdminSettings)
 CACHE = web.AppKey("cache", dict)
+ACCOUNT = web.RequestKey("account", Account)
 
 PUBLIC = ("/inloggen", "/static/", "/gezond", "/favicon.ico")
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -131,7 +132,7 @@ async def authentication(request: web.Request, handler: Any) -> web.StreamRespon
             raise web.HTTPSeeOther("/inloggen")
         raise web.HTTPForbidden(text="Je bent niet (meer) ingelogd.")
     session["seen"] = int(time.time())
-    request["account"] = account
+    request[ACCOUNT] = account
     return await handler(request)
 
 
@@ -159,7 +160,7 @@ def csrf_token(session: Any) -> str:
 
 
 def require(request: web.Request, *roles: str) -> Account:
-    account: Account = request["account"]
+    account: Account = request[ACCOUNT]
     if account.role not in roles:
         raise web.HTTPForbidden(text="Deze pagina is niet voor jouw rol.")
     return account
@@ -171,7 +172,7 @@ def actor(account: Account) -> str:
 
 async def page(request: web.Request, template: str, **context: Any) -> web.Response:
     session = await get_session(request)
-    context.setdefault("account", request.get("account"))
+    context.setdefault("account", request.get(ACCOUNT))
     context["csrf"] = csrf_token(session)
     context["flash"] = session.pop("flash", None)
     context["role_labels"] = ROLE_LABELS

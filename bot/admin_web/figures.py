@@ -263,8 +263,9 @@ def dashboard(store: Store, tracker_url: str, days: int, now: datetime | None = 
     plain JSON-able values."""
     now = now or datetime.now(UTC)
     first_day = day_of(now) - timedelta(days=days - 1)
-    since = datetime.combine(first_day, datetime.min.time(), TZ)
-    until = now + timedelta(seconds=1)
+    # midnight in the Netherlands, as UTC: the store keeps UTC (SQLite without a zone)
+    since = datetime.combine(first_day, datetime.min.time(), TZ).astimezone(UTC)
+    until = (now + timedelta(seconds=1)).astimezone(UTC)
     talk = conversation_figures(tracker_url, since, until, now, idle)
     handovers = handover_figures(store, since, until)
     day_list = [first_day + timedelta(days=i) for i in range(days)]

@@ -201,18 +201,20 @@ def converse(bot_api, misunderstood: dict[str, str]) -> dict[str, object]:
     return {"refused": refused, "dropped": dropped}
 
 
-def test_the_coordinator_sees_handovers_and_opens_one_only_with_a_reason(
-        admin_web, browser, database_url):
+@pytest.fixture(scope="module")
+def handovers(database_url):
     """Three handovers as the staff desk leaves them in the store (waiting, being handled,
-    closed); the coordinator sees who handles them and the waiting times, and reads one
-    only after saying why. Runs first, so the dashboard test shows handover figures."""
+    closed), made directly: the staff desk's own test drives them through Telegram. They
+    are removed afterwards, so no other test's staff desk sees (or reminds of) them."""
     from datetime import UTC, datetime, timedelta
 
     from bot.crypto import Cipher
     from bot.store import Store
+    from bot.store.models import Client
     from bot.tickets import Tickets
 
-    tickets = Tickets(Store(database_url), Cipher(SECRET))
+    store = Store(database_url)
+    tickets = Tickets(store, Cipher(SECRET))
     now = datetime.now(UTC)
 
     def handover(client: str, topic: str, asked: int, claimed: int | None = None,
@@ -229,9 +231,21 @@ def test_the_coordinator_sees_handovers_and_opens_one_only_with_a_reason(
             tickets.close(number, "staff:5001", now - timedelta(minutes=closed))
         return number
 
-    waiting = handover("coordinator-test-1", "besluit", asked=21)
-    handling = handover("coordinator-test-2", "behandeling", asked=50, claimed=39)
-    done = handover("coordinator-test-3", "maatregel", asked=120, claimed=113, closed=83)
+    numbers = {"waiting": handover("coordinator-test-1", "besluit", asked=21),
+               "handling": handover("coordinator-test-2", "behandeling", asked=50, claimed=39),
+               "done": handover("coordinator-test-3", "maatregel", asked=120, claimed=113,
+                                closed=83)}
+    yield numbers
+    with store.sessions.begin() as session:
+        for client in session.query(Client).filter(Client.id.like("coordinator-test-%")):
+            session.delete(client)
+
+
+def test_the_coordinator_sees_handovers_and_opens_one_only_with_a_reason(
+        admin_web, browser, database_url, handovers):
+    """The coordinator sees who handles the handovers and the waiting times, and reads one
+    only after saying why. Runs first, so the dashboard test shows handover figures."""
+    waiting, handling, done = handovers["waiting"], handovers["handling"], handovers["done"]
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -272,7 +286,7 @@ def test_the_coordinator_sees_handovers_and_opens_one_only_with_a_reason(
 
 def test_dashboard_review_and_training_through_the_browser(
         bot_api, frontend, rasa_url, database_url, admin_web, browser, project, monkeypatch,
-        misunderstood):
+        misunderstood, handovers):
     started = time.monotonic()
 
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
