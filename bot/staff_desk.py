@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
@@ -37,6 +38,7 @@ from bot.tickets import MessageView, Tickets, TicketView
 log = logging.getLogger(__name__)
 
 STAFF_BUTTON = "staff"
+TICKET_NUMBER = re.compile(r"#(\d+)\b")
 CLAIM, CLOSE = "/ticket_claim", "/ticket_close"
 RETRY_AFTER = timedelta(seconds=20)  # a message this old and undelivered is sent again
 OPENS_FORMAT = "EEEE d MMMM 'om' H:mm"
@@ -243,8 +245,7 @@ class StaffDesk:
 
     async def on_staff_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        ticket = await asyncio.to_thread(self.tickets.for_staff_message, self.chat_id,
-                                         message.reply_to_message.message_id)
+        ticket = await self._thread_of(message.reply_to_message, context)
         if ticket is None:
             return  # a conversation among staff, not in a ticket's thread
         user = update.effective_user
@@ -274,13 +275,26 @@ class StaffDesk:
         await self.deliver(context, ticket, await asyncio.to_thread(
             self._message, ticket.id, message_id))
 
+    async def _thread_of(self, replied: Message,
+                         context: ContextTypes.DEFAULT_TYPE) -> TicketView | None:
+        """The ticket whose thread a reply is in. A copy of a client message is recorded
+        just after Telegram took it, so a very quick reply to it can come first: then the
+        ticket number the assistant wrote first in it ("#12 ...") tells, for its own messages."""
+        ticket = await asyncio.to_thread(self.tickets.for_staff_message, self.chat_id,
+                                         replied.message_id)
+        from_us = replied.from_user is not None and replied.from_user.id == context.bot.id
+        if ticket is None and from_us:
+            match = TICKET_NUMBER.search(replied.text or replied.caption or "")
+            if match:
+                ticket = await asyncio.to_thread(self.tickets.get, int(match[1]))
+        return ticket
+
     async def on_close_command(self, update: Update,
                                context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         user = update.effective_user
         replied = message.reply_to_message
-        ticket = replied and await asyncio.to_thread(self.tickets.for_staff_message,
-                                                     self.chat_id, replied.message_id)
+        ticket = replied and await self._thread_of(replied, context)
         if not ticket:
             return
         if not self.is_staff(user.id if user else None):
