@@ -244,6 +244,7 @@ class TelegramFrontend:
         client, language = self.relay.sender(message), await self.relay.language_of(message)
         await self.desk.client_leaves(client, context)
         answers = await self.data_control.erase(client, language)
+        self.relay.written.forget(client)  # the guess at the language they write in, too
         context.chat_data.clear()
         await self.send(update.effective_chat.id, context, answers)
 
