@@ -198,7 +198,7 @@ def converse(bot_api, misunderstood: dict[str, str]) -> dict[str, object]:
     person = bot_api.phone()
     person.send("ik wil met een mens praten")
     person.reply_text()
-    return {"refused": refused, "dropped": dropped}
+    return {"refused": refused, "dropped": dropped, "clarified": clarified}
 
 
 @pytest.fixture(scope="module")
@@ -346,6 +346,19 @@ def test_dashboard_review_and_training_through_the_browser(
     dropped_id = sender_id(SECRET, f"telegram:{phones['dropped'].chat_id}")
     assert dropped_id in decided and len([a for a in audited if a[0] == "review_decided"]) == 5
     assert {a for a, _ in audited} == {"review_shown", "review_decided"}
+
+    # a client withdraws the consent in /privacy: what was kept of them goes at once
+    clarified = phones["clarified"]
+    clarified.send("/privacy")
+    shown = clarified.replies(5)
+    assert any("Onbegrepen berichten bewaren: AAN" in m.text for m in shown)
+    clarified.press("Zet uit en wis ze")
+    assert "Onbegrepen berichten bewaren staat nu uit. Ik heb ze gewist (2)." in (
+        clarified.reply_text())
+    with create_engine(database_url).connect() as db:
+        kept = db.execute(text("select count(*) from review_items where client_id = :c"),
+                          {"c": sender_id(SECRET, f"telegram:{clarified.chat_id}")}).scalar()
+    assert kept == 0
 
     context.close()
 

@@ -91,8 +91,9 @@ def test_withdrawing_consent_in_privacy_deletes_the_notes(phone, database_url):
     give_note_consent(phone)
     phone.replies()
     phone.send("/privacy")
-    replies = phone.replies(4)
+    replies = phone.replies(5)  # intro, notes, reminders, misunderstood messages, more
     assert any("Notities bewaren: AAN" in m.text for m in replies)
+    assert any("Onbegrepen berichten bewaren: UIT" in m.text for m in replies)
     phone.press("Zet uit en wis notities")
     assert "gewist (1)" in phone.reply_text()
     with create_engine(database_url).connect() as db:

@@ -86,10 +86,12 @@ def test_minutes_summary():
 
 
 @pytest.fixture
-def store_and_tracker(tmp_path):
-    url = f"sqlite:///{tmp_path / 'store.db'}"
+def store_and_tracker(database_url, tmp_path):
+    """Our store on SQLite and on PostgreSQL; Rasa's events table beside it (in the same
+    database on PostgreSQL, as in production; a file of its own on SQLite)."""
+    url = database_url
     upgrade(url)
-    tracker_url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    tracker_url = url if url.startswith("postgresql") else f"sqlite:///{tmp_path / 'tracker.db'}"
     events = Table("events", MetaData(), Column("id", Integer, primary_key=True),
                    Column("sender_id", String(255)), Column("type_name", String(255)),
                    Column("timestamp", Float), Column("intent_name", String(255)),
