@@ -228,8 +228,12 @@ class ClientData:
         with self.store.session() as session:
             items = session.scalars(select(ReviewItem).where(
                 ReviewItem.client_id == client_id).order_by(ReviewItem.id)).all()
-        return [{"tekst_zonder_namen_en_nummers": self.cipher.decrypt(i.text),
-                 "wanneer": _iso(i.said_at), "status": i.status} for i in items]
+        done = {"trained": "gebruikt als voorbeeld om de assistent te trainen",
+                "out_of_scope": "gebruikt als voorbeeld van een vraag buiten het onderwerp",
+                "discarded": "niet gebruikt"}
+        return [{"tekst_zonder_namen_en_nummers": self.cipher.decrypt(i.text) or None,
+                 "wanneer": _iso(i.said_at),
+                 "status": done.get(i.status, "wacht op een medewerker")} for i in items]
 
     def erase(self, client_id: str) -> dict[str, int]:
         """Erase everything about the client, Rasa's conversation log included."""
@@ -297,12 +301,16 @@ class ClientData:
                 Meeting.starts_at < now - timedelta(days=history_days))).all()
             for meeting in past:
                 session.delete(meeting)
+            # misunderstood messages kept for review: no longer than conversation history
+            reviews = session.execute(delete(ReviewItem).where(
+                ReviewItem.said_at < now - timedelta(days=history_days))).rowcount
         events = sum(erase_conversation(self.tracker_url, client_id)
                      for client_id in stale_history)
-        if notes or events or past:
+        if notes or events or past or reviews:
             self.audit("system", "retention_purge", None,
-                       detail=f"{notes} notes, {len(past)} meetings, {events} conversation events")
-        return {"notes": notes, "meetings": len(past), "events": events}
+                       detail=f"{notes} notes, {len(past)} meetings, {events} conversation "
+                              f"events, {reviews} messages kept for review")
+        return {"notes": notes, "meetings": len(past), "events": events, "reviews": reviews}
 
     def audit(self, actor: str, action: str, client_id: str | None, detail: str = "") -> None:
         with self.store.sessions.begin() as session:

@@ -393,6 +393,9 @@ class ReviewQueue:
                 if view.text in refused:
                     continue  # stays open: the administrator has to choose again
                 item = session.get(ReviewItem, view.id)
+                # decided: the text is kept no longer here (a training example is in the
+                # NLU file, without anything that points to the client)
+                item.text = self.cipher.encrypt("")
                 item.status, item.decided_intent = status, intent
                 item.decided_by, item.decided_at = actor, now
                 session.add(AuditEntry(

@@ -165,3 +165,28 @@ def test_the_review_items_are_in_the_export_and_go_with_the_client(store, tmp_pa
     data.erase("c1")
     with store.session() as session:
         assert session.scalars(select(ReviewItem)).all() == []
+
+
+def test_kept_messages_go_after_the_history_retention(store, tmp_path):
+    queue = ReviewQueue(store, CIPHER, tmp_path / "review.yml")
+    consent(store, "c1", True)
+    old = (datetime.now(UTC) - timedelta(days=100)).timestamp()
+    queue.add("c1", [user("heel oud bericht", mid="a", at=old),
+                     user("nieuw bericht", mid="b", at=datetime.now(UTC).timestamp())])
+    data = ClientData(store, CIPHER, f"sqlite:///{tmp_path / 'tracker.db'}")
+    assert data.purge_expired(datetime.now(UTC), 365, 90)["reviews"] == 1
+    assert [v.text for v in queue.open_items("admin:anna")] == ["nieuw bericht"]
+
+
+def test_a_decided_message_keeps_no_text_in_the_store(store, tmp_path):
+    queue = ReviewQueue(store, CIPHER, tmp_path / "nlu" / "review.yml")
+    consent(store, "c1", True)
+    queue.add("c1", [user("mag ik mijn fiets houden", mid="a"), user("iets anders", mid="b")])
+    first = next(v for v in queue.open_items("admin:anna") if "fiets" in v.text)
+    queue.decide([first.id], "ask_rights_overview", "admin:anna")
+    exported = ClientData(store, CIPHER, f"sqlite:///{tmp_path / 't.db'}").export("c1")
+    assert exported["onbegrepen_berichten"] == [
+        {"tekst_zonder_namen_en_nummers": None, "wanneer": exported["onbegrepen_berichten"][0]
+         ["wanneer"], "status": "gebruikt als voorbeeld om de assistent te trainen"},
+        {"tekst_zonder_namen_en_nummers": "iets anders", "wanneer": exported[
+            "onbegrepen_berichten"][1]["wanneer"], "status": "wacht op een medewerker"}]
