@@ -50,13 +50,12 @@ SOURCE_LANGUAGE = "nl"
 LANGUAGES: dict[str, str] = {
     "nl": "Nederlands",
     "en": "English",
-}
-# Catalogs that exist but are still being translated (not offered to clients yet).
-IN_TRANSLATION: dict[str, str] = {
     "ar": "العربية",
     "tr": "Türkçe",
     "pl": "Polski",
 }
+# Catalogs that exist but are still being translated (not offered to clients yet).
+IN_TRANSLATION: dict[str, str] = {}
 BUTTON_CONTEXT = ".button"
 # The Babel locale of each language: dates and lists are formatted in it.
 BABEL_LOCALES = {"nl": "nl_NL", "en": "en_GB", "ar": "ar", "tr": "tr_TR", "pl": "pl_PL"}
