@@ -163,6 +163,30 @@ async def bare_rasa(rasa_urls: list[str], count: int, messages: int,
     return run
 
 
+async def burst(api: LocalBotApi, count: int, first_chat: int) -> dict:
+    """Many clients at the same moment: python-telegram-bot's rate limiter keeps the bot
+    under Telegram's limit (about 30 messages a second); every answer must still arrive."""
+    chats = range(first_chat, first_chat + count)
+    sent_before = len(api.calls)
+    started = time.monotonic()
+    await asyncio.gather(*(api.send_text(TOKEN, chat, "wat zijn eigenlijk mijn rechten")
+                           for chat in chats))
+
+    def answered() -> bool:
+        return all(any(m.from_bot for m in api.chats.get(chat, [])) for chat in chats)
+
+    complete = await api.wait_until(answered, 120)
+    await asyncio.sleep(2)  # the rest of every turn
+    sends = [call.at for call in api.calls[sent_before:]
+             if call.method in ("sendMessage", "sendPhoto", "sendDocument")]
+    per_second: dict[int, int] = {}
+    for at in sends:
+        per_second[int(at - started)] = per_second.get(int(at - started), 0) + 1
+    return {"clients": count, "all_answered": complete, "messages_sent": len(sends),
+            "seconds_to_last_message": round(max(sends) - started, 1) if sends else None,
+            "most_messages_in_one_second": max(per_second.values(), default=0)}
+
+
 def peak_memory_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -171,10 +195,28 @@ def peak_memory_mb(pid: int) -> float:
 
 
 async def measure(args: argparse.Namespace) -> dict:
-    from bot.store.migrate import upgrade
     from bot.training import ensure_model
 
     model = await asyncio.to_thread(ensure_model)
+    training = await asyncio.to_thread(training_seconds) if args.train else None
+    result = await measure_setups(args, model)
+    result["training_s"] = training
+    return result
+
+
+def training_seconds() -> float:
+    """One training run from scratch, into a scratch folder (the model cache stays)."""
+    import tempfile
+
+    from bot.training import train
+
+    with tempfile.TemporaryDirectory() as scratch:
+        return round(train(Path(scratch) / "model-bench.tar.gz"), 1)
+
+
+async def measure_setups(args: argparse.Namespace, model: Path) -> dict:
+    from bot.store.migrate import upgrade
+
     if not args.replicas:
         database = f"sqlite:///{VAR / 'bench.db'}"
         await asyncio.to_thread(upgrade, database)
@@ -218,6 +260,7 @@ async def measure_setup(args: argparse.Namespace, model: Path, database: str, re
         saturation = await load(clients, args.clients, args.messages, SATURATION, 2_000)
         bare = await bare_rasa(engine.rasa_urls, args.clients, args.messages, SATURATION,
                                2_000)
+        bursting = await burst(api, args.burst, 3_000)
         memory = {f"{process.name}:{process.url.rsplit(':', 1)[1]}":
                   peak_memory_mb(process.process.pid) for process in engine.processes}
         memory["frontend"] = peak_memory_mb(frontend.process.pid)
@@ -234,6 +277,7 @@ async def measure_setup(args: argparse.Namespace, model: Path, database: str, re
             "cold_start_s": round(cold_start, 1),
             "realistic": realistic.summary(), "bare_realistic": bare_realistic.summary(),
             "saturation": saturation.summary(), "bare_saturation": bare.summary(),
+            "burst": bursting,
             "throughput_vs_bare_rasa": round(saturation.rate / bare.rate, 2),
             "added_latency_p50_ms": round(realistic.summary()["p50_ms"]
                                           - bare_realistic.summary()["p50_ms"], 1),
@@ -281,6 +325,8 @@ def drop_postgres_database(server: str, database: str) -> None:
 
 
 def table(result: dict) -> str:
+    training = (f"training from scratch: {result['training_s']} s\n"
+                if result.get("training_s") else "")
     if "scaled" in result:
         parts = [f"-- {name.replace('_', ' ')} (PostgreSQL + Redis) --\n{table(one)}"
                  for name, one in result["scaled"].items()]
@@ -288,7 +334,7 @@ def table(result: dict) -> str:
         if len(rates) > 1:
             parts.append(f"saturation throughput, last vs first setup: "
                          f"{rates[-1] / rates[0]:.2f}x")
-        return "\n\n".join(parts)
+        return training + "\n\n".join(parts)
     rows = [f"{'load':<16}{'msgs':>6}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'msg/s':>8}"]
     for name in ("realistic", "bare_realistic", "saturation", "bare_saturation"):
         r = result[name]
@@ -298,16 +344,23 @@ def table(result: dict) -> str:
              f"latency added over bare Rasa at p50 (realistic load): "
              f"{result['added_latency_p50_ms']} ms",
              f"cold start (Rasa + action server up): {result['cold_start_s']} s",
+             "burst of {clients} clients at once: all answered {all_answered}, "
+             "{messages_sent} messages in {seconds_to_last_message} s, at most "
+             "{most_messages_in_one_second} in one second".format(**result["burst"]),
              f"peak memory (MB): {result['peak_memory_mb']}",
              "ms per message by stage: " + ", ".join(
                  f"{k} {v}" for k, v in result["stages_ms_per_message"].items())]
-    return "\n".join(rows)
+    return training + "\n".join(rows)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.bench")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--messages", type=int, default=8, help="messages per client")
+    parser.add_argument("--no-train", dest="train", action="store_false",
+                        help="skip timing a training run from scratch")
+    parser.add_argument("--burst", type=int, default=60,
+                        help="clients sending one message at the same moment")
     parser.add_argument("--replicas", type=lambda v: [int(n) for n in v.split(",")],
                         default=[], help="e.g. 1,2: the scaled setup (PostgreSQL tracker "
                         "and app store, Redis lock store) with that many Rasa replicas each")
