@@ -23,7 +23,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ["docker-compose.yml", "Dockerfile", ".dockerignore", "deploy/endpoints.yml",
-         "deploy/credentials.yml", "deploy/env.example", "deploy/Caddyfile", "bot/config.py",
+         "deploy/credentials.yml", "deploy/rasa-logging.yml", "deploy/env.example",
+         "deploy/Caddyfile", "bot/config.py",
          "requirements/rasa.lock"]
 ENV_EXAMPLE = "deploy/env.example"
 SECRET_WORDS = ("TOKEN", "SECRET", "KEY", "PASSWORD")
@@ -408,12 +409,20 @@ def rasa_runs_with_the_deploy_files(d: Deployment) -> list[str]:
             problems.append(f"{name}: the HTTP API has no --auth-token")
         for option, source in (("--endpoints", "deploy/endpoints.yml"),
                                ("--credentials", "deploy/credentials.yml"),
+                               ("--logging-config-file", "deploy/rasa-logging.yml"),
                                ("--model", "models")):
             path = rasa_option(service, option)
             if mounts.get(path or "") != source:
                 problems.append(f"{name}: {option} {path} is not ./{source} mounted")
     if "rest" not in (load_yaml(d.text("deploy/credentials.yml")) or {}):
         problems.append("deploy/credentials.yml: no REST channel for the front end")
+    from bot.launcher import write_logging_config
+
+    with tempfile.TemporaryDirectory() as folder:
+        quiet = yaml.safe_load(write_logging_config(Path(folder) / "logging.yml").read_text())
+    if load_yaml(d.text("deploy/rasa-logging.yml")) != quiet:
+        problems.append("deploy/rasa-logging.yml: not what bot/launcher.py gives Rasa; "
+                        "client text could reach Rasa's log")
     return problems
 
 
@@ -713,6 +722,11 @@ BROKEN: list[tuple[str, str, Callable[[Deployment], None]]] = [
                                                       if "endpoints" not in v]))),
     ("rasa_runs_with_the_deploy_files", "no REST channel",
      lambda d: d.write("deploy/credentials.yml", "socketio:\n")),
+    ("rasa_runs_with_the_deploy_files", "client text in Rasa's log",
+     lambda d: d.write("deploy/rasa-logging.yml", "version: 1\n")),
+    ("rasa_runs_with_the_deploy_files", "no logging config",
+     _first("rasa", lambda s: s.__setitem__("volumes", [v for v in s["volumes"]
+                                                       if "logging" not in v]))),
     ("endpoints_match_the_launcher", "in-memory lock store",
      _edit_endpoints(lambda e: e.__setitem__("lock_store", {"type": "in_memory"}))),
     ("endpoints_match_the_launcher", "SQLite tracker store",
