@@ -84,19 +84,10 @@ class ClientData:
             session.add(Consent(client_id=client_id, purpose=purpose, granted=granted,
                                 version=version, text_shown=text_shown, language=language,
                                 method=method, at=datetime.now(UTC)))
-            if granted and purpose in NEEDS_CONTACT and self._valid(contact_token):
+            if granted and purpose in NEEDS_CONTACT and self.cipher.is_ours(contact_token):
                 client.contact = contact_token.encode()  # type: ignore[union-attr]
             if not granted:
                 self._forget_purpose(session, client, purpose)
-
-    def _valid(self, token: str | None) -> bool:
-        if not token:
-            return False
-        try:
-            self.cipher.decrypt(token.encode())
-        except Exception:
-            return False
-        return True
 
     def _forget_purpose(self, session, client: Client, purpose: str) -> None:  # type: ignore[no-untyped-def]
         if purpose == "notes":

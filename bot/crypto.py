@@ -31,5 +31,15 @@ class Cipher:
     def decrypt(self, token: bytes) -> str:
         return self._fernet.decrypt(token).decode("utf-8")
 
+    def is_ours(self, token: str | None) -> bool:
+        """Whether a token (text) decrypts with our keys: made by us, not forged."""
+        if not token:
+            return False
+        try:
+            self.decrypt(token.encode())
+        except Exception:
+            return False
+        return True
+
     def rotate(self, token: bytes) -> bytes:
         return self._fernet.rotate(token)

@@ -13,14 +13,13 @@ so the assistant asks for the date on the letter instead of counting from a gues
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import dateparser
 from babel.dates import format_date
 
-from bot.dutch_dates import MONTHS, NUMBER_WORDS, WEEKDAYS
+from bot.dutch_dates import MONTHS, NUMBER_WORDS, WEEKDAYS, fold
 
 OBJECTION_TERM = timedelta(weeks=6)
 MAX_AGE_YEARS = 2
@@ -182,8 +181,7 @@ def _years_before(day: date, years: int) -> date:
 
 
 def _normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = fold(text)
     text = re.sub(r"[’‘`´]", "'", text)
     text = re.sub(r"\bj\.\s?l\.?", "jl", text)
     text = re.sub(r"\b(\d{1,2})(?:ste|de|e)\b", r"\1", text)

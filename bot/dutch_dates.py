@@ -109,9 +109,14 @@ def _parse(text: str, now: datetime) -> ParsedMoment | None:
 # --- normalising ---------------------------------------------------------------------------
 
 
-def _normalise(text: str) -> str:
+def fold(text: str) -> str:
+    """Lower case without accents: "Één" and "een" read the same."""
     text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def _normalise(text: str) -> str:
+    text = fold(text)
     text = re.sub(r"[’‘`´]", "'", text)
     text = re.sub(r"\ba\.?s\.?(?=\s|$)", " aanstaande ", text)
     text = _normalise_dagdelen(text)

@@ -138,10 +138,7 @@ class StaffDesk:
     async def _client_says(self, update: Update, context: ContextTypes.DEFAULT_TYPE,
                            ticket: TicketView, kind: str, text: str,
                            file_id: str | None) -> None:
-        message_id = await asyncio.to_thread(self.tickets.add_message, ticket.id, "client",
-                                             kind, text, file_id, now=clock.now())
-        await self.deliver(context, ticket, await asyncio.to_thread(
-            self._message, ticket.id, message_id))
+        await self._keep_and_deliver(context, ticket, "client", kind, text, file_id)
         if ticket.status == "waiting":
             await self.tell(update, context, "utter_handover_message_kept")
 
@@ -268,12 +265,10 @@ class StaffDesk:
             ticket = await asyncio.to_thread(self.tickets.get, ticket.id)
         kind = "photo" if message.photo else "text"
         file_id = message.photo[-1].file_id if message.photo else None
-        message_id = await asyncio.to_thread(
-            self.tickets.add_message, ticket.id, "staff", kind,
-            (message.text or message.caption or ""), file_id, staff_user_id=user.id,
-            staff_message_id=message.message_id, now=clock.now())
-        await self.deliver(context, ticket, await asyncio.to_thread(
-            self._message, ticket.id, message_id))
+        await self._keep_and_deliver(context, ticket, "staff", kind,
+                                     message.text or message.caption or "", file_id,
+                                     staff_user_id=user.id,
+                                     staff_message_id=message.message_id)
 
     async def _thread_of(self, replied: Message,
                          context: ContextTypes.DEFAULT_TYPE) -> TicketView | None:
@@ -327,6 +322,15 @@ class StaffDesk:
             await self._show_ticket(context, ticket, "utter_staff_ticket")
 
     # -- delivery ------------------------------------------------------------------------
+
+    async def _keep_and_deliver(self, context: ContextTypes.DEFAULT_TYPE, ticket: TicketView,
+                                sender: str, kind: str, text: str, file_id: str | None,
+                                **staff: int) -> None:
+        """Store a message of the handover first, then send it to the other side."""
+        message_id = await asyncio.to_thread(self.tickets.add_message, ticket.id, sender,
+                                             kind, text, file_id, now=clock.now(), **staff)
+        await self.deliver(context, ticket,
+                           await asyncio.to_thread(self.tickets.message, message_id))
 
     async def deliver(self, context: ContextTypes.DEFAULT_TYPE, ticket: TicketView,
                       message: MessageView) -> None:
@@ -431,9 +435,6 @@ class StaffDesk:
             await context.bot.edit_message_text(
                 answer.text, chat_id=self.chat_id, message_id=ticket.staff_message_id,
                 reply_markup=staff_keyboard(answer, ticket.id))
-
-    def _message(self, ticket_id: int, message_id: int) -> MessageView:
-        return self.tickets.message(message_id)
 
 
 def staff_keyboard(answer: Answer, ticket_id: int) -> InlineKeyboardMarkup | None:

@@ -284,13 +284,7 @@ class Tickets:
 
     def _token(self, token: str | None) -> bytes | None:
         """An encrypted contact from the front end, kept only if it is ours."""
-        if not token:
-            return None
-        try:
-            self.cipher.decrypt(token.encode())
-        except Exception:
-            return None
-        return token.encode()
+        return token.encode() if token and self.cipher.is_ours(token) else None
 
     def _open(self, token: bytes | None) -> str | None:
         return self.cipher.decrypt(token) if token else None

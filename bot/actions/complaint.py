@@ -8,7 +8,6 @@ gemeente (or UWV) and then the ombudsfunctie; the Steunpunt is offered at every 
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from typing import Any
 
@@ -20,6 +19,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.base import SafeAction
 from bot.actions.context import organisations
 from bot.actions.deadline import read_besluit_date, tell_deadline
+from bot.dutch_dates import fold
 from bot.organisations import contact_text
 
 OBJECTION_TOPICS = ("besluit", "maatregel")
@@ -51,16 +51,11 @@ MAX_ANSWER = 80
 
 
 def topic_of(text: str) -> str | None:
-    folded = _fold(text)
+    folded = fold(text)
     for topic, words in TOPIC_WORDS.items():
         if any(word in folded for word in words):
             return topic
     return None
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in text if not unicodedata.combining(c))
 
 
 class ActionStartComplaint(SafeAction):
@@ -115,7 +110,7 @@ class ValidateComplaintForm(FormValidationAction):
         text = " ".join(str(value).split())[:MAX_ANSWER]
         if text == "-":
             return {"complaint_gemeente": "-"}
-        if _fold(text).strip() == UWV:
+        if fold(text).strip() == UWV:
             return {"complaint_gemeente": UWV, "gemeente": UWV}
         orgs = organisations()
         slug = text if text in orgs else orgs.find_gemeente(text)

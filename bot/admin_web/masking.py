@@ -1,6 +1,6 @@
 """Mask what could identify a client before a misunderstood message is stored or shown.
 
-Rules, applied in this order, each replacing the match with a placeholder:
+Rules, applied in this order, each replacing the match with a bracketed mask:
 
 - e-mail addresses              -> [e-mail]
 - bank account numbers (IBAN)   -> [rekeningnummer]
@@ -59,8 +59,6 @@ PARTICLES = {"van", "de", "der", "den", "het", "ter", "ten", "te", "el", "al", "
 WORD = re.compile(r"[^\W\d_][\w'-]*")
 CAPITALISED = re.compile(r"\b[A-ZÀ-Þ][a-zß-ÿ'-]+\b")
 SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|\n)\s*$")
-PLACEHOLDERS = ("[e-mail]", "[rekeningnummer]", "[postcode]", "[adres]", "[nummer]",
-                "[naam]")
 
 
 @cache
@@ -84,7 +82,7 @@ def vocabulary(nlu_dir: Path = ROOT / "nlu") -> frozenset[str]:
 
 def mask(text: str, known_words: frozenset[str] | None = None) -> str:
     """The text with e-mail addresses, account numbers, postcodes, addresses, numbers and
-    names replaced by placeholders; one line, surrounding spaces trimmed."""
+    names replaced by bracketed masks; one line, surrounding spaces trimmed."""
     known = vocabulary() if known_words is None else known_words
     text = " ".join(text.split())
     text = EMAIL.sub("[e-mail]", text)
@@ -129,7 +127,3 @@ def _mask_unknown_capitals(text: str, known: frozenset[str]) -> str:
         return "[naam]"
 
     return CAPITALISED.sub(replace, text)
-
-
-def has_placeholder(text: str) -> bool:
-    return any(p in text for p in PLACEHOLDERS)
